@@ -1,0 +1,65 @@
+"""PLN Connect: the app factory."""
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build the app: config from the environment, then `overrides` (tests pass theirs)."""
+    app = Flask(__name__, instance_relative_config=True,
+                template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from conference.config import from_environment
+    app.config.update(from_environment(app.instance_path))
+    app.config.update(overrides or {})
+
+    from conference.extensions import compress, csrf, db, htmx, migrate
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    compress.init_app(app)
+
+    from conference import models  # noqa: F401  (every table, for Alembic and create_all)
+    import conference.attendees.routes  # noqa: F401  (each registers its views on its bp)
+    import conference.auth.routes  # noqa: F401
+    import conference.badges.routes  # noqa: F401
+    import conference.contacts.routes  # noqa: F401
+    import conference.exports.routes  # noqa: F401
+    from conference.attendees import bp as attendees_bp
+    from conference.auth import bp as auth_bp
+    from conference.badges import bp as badges_bp
+    from conference.contacts import bp as contacts_bp
+    from conference.exports import bp as exports_bp
+    from conference.pages import bp as pages_bp
+    for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, attendees_bp):
+        app.register_blueprint(blueprint)
+
+    from conference import auth, errors, demo
+    auth.init_app(app)
+    errors.init_app(app)
+    demo.init_app(app)
+    _static_urls(app)
+    return app
+
+
+def _static_urls(app: Flask) -> None:
+    """`asset('app.css')`: a static URL carrying a hash of the file, so it can be cached for a year."""
+    hashes: dict[str, str] = {}
+
+    def asset(filename: str) -> str:
+        if filename not in hashes:
+            data = (Path(app.static_folder) / filename).read_bytes()
+            hashes[filename] = hashlib.sha256(data).hexdigest()[:10]
+        from flask import url_for
+        return url_for("static", filename=filename, v=hashes[filename])
+
+    app.jinja_env.globals["asset"] = asset
+    from conference.attendees.channels import channel_display, channel_href
+    app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display)

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, Field, SelectField, StringField, TelField, URLField
+from wtforms.validators import InputRequired, Length
+
+from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES
+from conference.attendees.operations import ProfileInput
+from conference.attendees.states import STATES
+
+
+class IdListField(Field):
+    """Repeated form values as ints; anything that is not a number becomes -1 (an unknown id)."""
+
+    def process_formdata(self, valuelist):
+        self.data = {int(v) if v.strip().isdigit() else -1 for v in valuelist}
+
+    def _value(self):
+        return ""
+
+
+def _channel_fields(cls):
+    for kind, label in CHANNELS.items():
+        field_class = {"phone": TelField, "email": EmailField, "website": URLField}.get(kind, StringField)
+        setattr(cls, kind, field_class(label, validators=[Length(max=300)]))
+        setattr(cls, f"{kind}_share", BooleanField(f"Share my {label.lower()} when someone scans me",
+                                                   default=kind != "email"))
+    return cls
+
+
+@_channel_fields
+class ProfileForm(FlaskForm):
+    name = StringField("Name", validators=[InputRequired("Enter your name as you'd like it on your badge."),
+                                           Length(max=120, message="At most 120 characters, please.")])
+    email = EmailField("Email", validators=[InputRequired("Enter your email: it signs you in on a new phone."),
+                                            Length(max=254, message="That email is too long.")])
+    role = SelectField("Role", choices=[("", "Choose your role")] + list(ROLES.items()),
+                       validators=[InputRequired("Choose your role.")], validate_choice=False)
+    school = StringField("School", validators=[Length(max=160, message="At most 160 characters, please.")])
+    district = StringField("District", validators=[Length(max=160, message="At most 160 characters, please.")])
+    state = SelectField("State", choices=[("", "Choose your state")] + list(STATES.items()),
+                        validate_choice=False)
+    grade_band = SelectField("Grade band", choices=[("", "Choose a grade band")] + list(GRADE_BANDS.items()),
+                             validate_choice=False)
+    offers = IdListField("I can help with", default=set)
+    seeks = IdListField("I'm looking for", default=set)
+
+    def channel_fields(self):
+        return [(kind, self[kind], self[f"{kind}_share"]) for kind in CHANNELS]
+
+    def to_input(self) -> ProfileInput:
+        return ProfileInput(
+            name=self.name.data or "", email=self.email.data or "", role=self.role.data or "",
+            school=self.school.data or "", district=self.district.data or "", state=self.state.data or "",
+            grade_band=self.grade_band.data or None, offers=set(self.offers.data or ()),
+            seeks=set(self.seeks.data or ()),
+            channels={kind: (self._channel_value(kind), bool(self[f"{kind}_share"].data)) for kind in CHANNELS})
+
+    def _channel_value(self, kind: str) -> str:
+        value = (self[kind].data or "").strip()
+        # A blank contact email means "the email I joined with", when shared.
+        if kind == "email" and not value and self.email_share.data:
+            return self.email.data or ""
+        return value
+
+    def fill_from(self, attendee) -> None:
+        """Prefill for editing (GET only)."""
+        for key in ("name", "email", "role", "school", "district", "state"):
+            self[key].data = getattr(attendee, key)
+        self.grade_band.data = attendee.grade_band or ""
+        self.offers.data = set(attendee.offers)
+        self.seeks.data = set(attendee.seeks)
+        for kind in CHANNELS:
+            channel = attendee.channel(kind)
+            self[kind].data = channel.value if channel else ""
+            if kind == "email" and channel and channel.value == attendee.email:
+                self[kind].data = ""
+            self[f"{kind}_share"].data = channel.visibility != "nobody" if channel else kind != "email"

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.events.models import Conference, utcnow
+from conference.extensions import db
+from conference.interests.models import AttendeeInterest
+
+ROLES = {
+    "principal": "Principal",
+    "assistant_principal": "Assistant principal",
+    "aspiring_principal": "Aspiring principal",
+    "teacher_leader": "Teacher leader",
+    "district_leader": "District leader",
+    "other": "Other school leader",
+}
+
+GRADE_BANDS = {
+    "prek": "Pre-K / early childhood",
+    "elementary": "Elementary (K–5)",
+    "middle": "Middle (6–8)",
+    "prek8": "Pre-K–8 / K–8",
+    "high": "High school (9–12)",
+    "k12": "K–12 / district-wide",
+    "other": "Other",
+}
+
+CHANNELS = {
+    "phone": "Mobile phone",
+    "email": "Email",
+    "x": "X",
+    "instagram": "Instagram",
+    "voxer": "Voxer",
+    "linkedin": "LinkedIn",
+    "bluesky": "Bluesky",
+    "website": "Website",
+}
+
+# Who may see a channel. The join form offers the first and the last; "mutual" is for people
+# one has saved back.
+VISIBILITIES = ("anyone", "mutual", "nobody")
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Attendee(db.Model):
+    __table_args__ = (
+        UniqueConstraint("conference_id", "email"),
+        CheckConstraint(_in("role", ROLES), name="known_role"),
+        CheckConstraint(f"grade_band IS NULL OR {_in('grade_band', GRADE_BANDS)}", name="known_grade_band"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    badge_code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    school: Mapped[str] = mapped_column(String(160), default="")
+    district: Mapped[str] = mapped_column(String(160), default="")
+    state: Mapped[str] = mapped_column(String(4), default="")
+    grade_band: Mapped[str | None] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    conference: Mapped[Conference] = relationship(lazy="joined")
+    interests: Mapped[list[AttendeeInterest]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    channels: Mapped[list[Channel]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+    @property
+    def grade_band_label(self) -> str:
+        return GRADE_BANDS.get(self.grade_band or "", "")
+
+    @property
+    def offers(self) -> dict[int, str]:
+        return {ai.interest_id: ai.interest.name for ai in self.interests if ai.offers}
+
+    @property
+    def seeks(self) -> dict[int, str]:
+        return {ai.interest_id: ai.interest.name for ai in self.interests if ai.seeks}
+
+    @property
+    def interest_names(self) -> dict[int, str]:
+        return {ai.interest_id: ai.interest.name for ai in self.interests}
+
+    def channel(self, kind: str) -> Channel | None:
+        return next((c for c in self.channels if c.kind == kind), None)
+
+
+class Channel(db.Model):
+    """A way to reach a person (phone, X handle ...) and who may see it."""
+
+    __table_args__ = (
+        UniqueConstraint("attendee_id", "kind"),
+        CheckConstraint(_in("kind", CHANNELS), name="known_kind"),
+        CheckConstraint(_in("visibility", VISIBILITIES), name="known_visibility"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(300))
+    visibility: Mapped[str] = mapped_column(String(8), default="anyone")
+
+    @property
+    def label(self) -> str:
+        return CHANNELS[self.kind]

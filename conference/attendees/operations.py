@@ -1,0 +1,161 @@
+"""Joining a conference and editing the profile a badge shows."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from conference.attendees.channels import BadChannel, normalise_channel, normalise_email
+from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES, Attendee, Channel
+from conference.attendees.states import STATES
+from conference.badges.codes import new_code
+from conference.errors import DomainError
+from conference.events.models import Conference
+from conference.extensions import db
+from conference.interests.models import AttendeeInterest, Interest
+
+
+@dataclass
+class ProfileInput:
+    name: str
+    email: str
+    role: str
+    school: str = ""
+    district: str = ""
+    state: str = ""
+    grade_band: str | None = None
+    offers: set[int] = field(default_factory=set)
+    seeks: set[int] = field(default_factory=set)
+    # kind -> (typed value, shared when scanned)
+    channels: dict[str, tuple[str, bool]] = field(default_factory=dict)
+
+
+def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | None) -> dict:
+    """Every problem with `profile` at once, field -> message; and the cleaned values."""
+    errors: dict[str, str] = {}
+    cleaned: dict = {}
+    name = " ".join(profile.name.split())
+    if not name:
+        errors["name"] = "Enter your name as you'd like it on your badge."
+    elif len(name) > 120:
+        errors["name"] = "Your name can be at most 120 characters."
+    cleaned["name"] = name
+    try:
+        cleaned["email"] = normalise_email(profile.email)
+    except BadChannel as bad:
+        errors["email"] = str(bad)
+    if profile.role not in ROLES:
+        errors["role"] = "Choose your role from the list."
+    if profile.grade_band and profile.grade_band not in GRADE_BANDS:
+        errors["grade_band"] = "Choose a grade band from the list."
+    if profile.state and profile.state not in STATES:
+        errors["state"] = "Choose your state from the list."
+    for key, limit in (("school", 160), ("district", 160)):
+        value = " ".join(getattr(profile, key).split())
+        if len(value) > limit:
+            errors[key] = f"At most {limit} characters, please."
+        cleaned[key] = value
+    chosen = profile.offers | profile.seeks
+    if chosen:
+        allowed = set(db.session.scalars(select(Interest.id).where(
+            Interest.conference_id == conference.id, Interest.id.in_(chosen))))
+        # An interest retired after someone chose it stays on their profile.
+        kept = {ai.interest_id for ai in attendee.interests} if attendee else set()
+        if chosen - allowed - kept:
+            errors["interests"] = "Some of the interests you chose are not on this conference's list. Choose again."
+    channels: dict[str, tuple[str, bool]] = {}
+    for kind, (typed, shared) in profile.channels.items():
+        if kind not in CHANNELS:
+            errors[kind] = "Unknown kind of contact channel."
+            continue
+        if not (typed or "").strip():
+            continue
+        try:
+            channels[kind] = (normalise_channel(kind, typed), shared)
+        except BadChannel as bad:
+            errors[kind] = str(bad)
+    cleaned["channels"] = channels
+    if "email" in cleaned and "email" not in errors:
+        taken = db.session.scalar(select(Attendee.id).where(
+            Attendee.conference_id == conference.id, Attendee.email == cleaned["email"]))
+        if taken and (attendee is None or taken != attendee.id):
+            errors["email"] = ("Someone already joined this conference with this email. "
+                               "If it is you, sign in with a link we email you.")
+    if errors:
+        first = next(iter(errors.values()))
+        raise DomainError(first, errors=errors)
+    return cleaned
+
+
+def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
+    attendee.name = cleaned["name"]
+    attendee.email = cleaned["email"]
+    attendee.role = profile.role
+    attendee.school = cleaned["school"]
+    attendee.district = cleaned["district"]
+    attendee.state = profile.state or ""
+    attendee.grade_band = profile.grade_band or None
+    wanted = {i: (i in profile.offers, i in profile.seeks) for i in profile.offers | profile.seeks}
+    attendee.interests = [ai for ai in attendee.interests if ai.interest_id in wanted]
+    existing = {ai.interest_id: ai for ai in attendee.interests}
+    for interest_id, (offers, seeks) in wanted.items():
+        row = existing.get(interest_id) or AttendeeInterest(interest_id=interest_id)
+        row.offers, row.seeks = offers, seeks
+        if interest_id not in existing:
+            attendee.interests.append(row)
+    current = {c.kind: c for c in attendee.channels}
+    attendee.channels = [c for c in attendee.channels if c.kind in cleaned["channels"]]
+    for kind, (value, shared) in cleaned["channels"].items():
+        channel = current.get(kind) or Channel(kind=kind)
+        channel.value = value
+        # A switch turned on shares with anyone who scans; "mutual" survives an unchanged "on".
+        if not shared:
+            channel.visibility = "nobody"
+        elif channel.visibility != "mutual":
+            channel.visibility = "anyone"
+        if kind not in current:
+            attendee.channels.append(channel)
+
+
+def join_conference(conference: Conference, profile: ProfileInput) -> Attendee:
+    """Create an attendee with a fresh badge code. Raises DomainError listing every problem."""
+    if not conference.joining_open:
+        raise DomainError(f"Joining {conference.name} is closed.")
+    cleaned = _check(conference, profile, None)
+    attendee = Attendee(conference=conference, role=profile.role, badge_code="")
+    _apply(attendee, profile, cleaned)
+    for _ in range(5):
+        attendee.badge_code = new_code()
+        try:
+            with db.session.begin_nested():
+                db.session.add(attendee)
+                db.session.flush()
+            return attendee
+        except IntegrityError:
+            # A badge code collision (2^-60) or an email that joined a moment ago.
+            if db.session.scalar(select(Attendee.id).where(
+                    Attendee.conference_id == conference.id, Attendee.email == cleaned["email"])):
+                raise DomainError("Someone already joined this conference with this email.", field="email")
+    raise DomainError("We could not make a badge just now. Please try again.")
+
+
+def update_profile(attendee: Attendee, profile: ProfileInput) -> Attendee:
+    """Change a profile; the badge code never changes."""
+    cleaned = _check(attendee.conference, profile, attendee)
+    _apply(attendee, profile, cleaned)
+    db.session.flush()
+    return attendee
+
+
+def conference_by_slug(slug: str) -> Conference | None:
+    return db.session.scalar(select(Conference).where(Conference.slug == slug))
+
+
+def interest_choices(conference: Conference, attendee: Attendee | None = None) -> list[Interest]:
+    """The chips to offer: current interests, plus retired ones this person already has."""
+    kept = [ai.interest_id for ai in attendee.interests] if attendee else []
+    return list(db.session.scalars(
+        select(Interest).where(Interest.conference_id == conference.id,
+                               (Interest.retired.is_(False)) | Interest.id.in_(kept))
+        .order_by(Interest.position, Interest.name)))

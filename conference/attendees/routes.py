@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from flask import abort, g, redirect, request, url_for
+
+from conference.attendees import bp
+from conference.attendees.forms import ProfileForm
+from conference.attendees.operations import conference_by_slug, interest_choices, join_conference, update_profile
+from conference.auth import login_required, sign_in
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.htmx import render
+
+
+def _merge_errors(form: ProfileForm, error: DomainError) -> None:
+    for key, message in error.errors.items():
+        target = form[key] if key in form else None
+        if target is not None:
+            target.errors = [message]
+        else:
+            form.form_errors.append(message)
+
+
+@bp.route("/<slug>/join", methods=["GET", "POST"])
+def join(slug: str):
+    """Join a conference: profile, interests, channels; signs this device in."""
+    conference = conference_by_slug(slug) or abort(404)
+    if g.attendee is not None and g.attendee.conference_id == conference.id and request.method == "GET":
+        return redirect(url_for("badges.mine"))
+    form = ProfileForm()
+    if request.method == "GET" and request.args.get("email"):
+        form.email.data = request.args["email"]
+    status = 200
+    if form.validate_on_submit():
+        try:
+            attendee = join_conference(conference, form.to_input())
+            db.session.commit()
+            sign_in(attendee)
+            return redirect(url_for("badges.mine", welcome=1), 303)
+        except DomainError as error:
+            db.session.rollback()
+            _merge_errors(form, error)
+    if form.errors or form.form_errors:
+        status = 422
+    return render("attendees/profile.html", "profile_form", status=status, form=form, conference=conference,
+                  interests=interest_choices(conference), joining=True)
+
+
+@bp.route("/me/profile", methods=["GET", "POST"])
+@login_required
+def edit():
+    """Change what my badge and card show."""
+    me = g.attendee
+    form = ProfileForm()
+    if request.method == "GET":
+        form.fill_from(me)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            update_profile(me, form.to_input())
+            db.session.commit()
+            return redirect(url_for("badges.mine", saved=1), 303)
+        except DomainError as error:
+            db.session.rollback()
+            _merge_errors(form, error)
+    if form.errors or form.form_errors:
+        status = 422
+    return render("attendees/profile.html", "profile_form", status=status, form=form, conference=me.conference,
+                  interests=interest_choices(me.conference, me), joining=False)

@@ -1,0 +1,64 @@
+"""One-time sign-in links: 15 minutes, single use, stored hashed."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from conference.attendees.models import Attendee
+from conference.auth.models import SignInToken
+from conference.errors import DomainError
+from conference.events.models import utcnow
+from conference.extensions import db
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def safe_next(path: str | None) -> str:
+    """Only our own paths: '/x', never '//host' or 'http://host'."""
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    return path[:300]
+
+
+def issue_sign_in_token(attendee: Attendee, minutes: int, next_path: str = "") -> str:
+    """A new token for `attendee`; only its hash is stored. Returns the token for the link."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(SignInToken(attendee_id=attendee.id, token_hash=_hash(token),
+                               next_path=safe_next(next_path),
+                               expires_at=utcnow() + timedelta(minutes=minutes)))
+    db.session.flush()
+    return token
+
+
+def attendees_for_email(email: str) -> list[Attendee]:
+    return list(db.session.scalars(
+        select(Attendee).where(Attendee.email == email.strip().lower()).order_by(Attendee.joined_at.desc())))
+
+
+def token_for(token: str) -> SignInToken:
+    """The stored token for a link, or DomainError saying why it can't be used."""
+    found = db.session.scalar(select(SignInToken).where(SignInToken.token_hash == _hash(token or "")))
+    if found is None:
+        raise DomainError("This sign-in link is not valid. Ask for a new one below.")
+    if found.used_at is not None:
+        raise DomainError("This sign-in link was already used. Each link works once: ask for a new one below.")
+    if found.expires_at < utcnow():
+        raise DomainError("This sign-in link has expired (links last 15 minutes). Ask for a new one below.")
+    return found
+
+
+def redeem_sign_in_token(token: str) -> SignInToken:
+    """Use up a token exactly once, even if two requests race for it."""
+    found = token_for(token)
+    used = db.session.execute(
+        update(SignInToken).where(SignInToken.id == found.id, SignInToken.used_at.is_(None))
+        .values(used_at=utcnow()))
+    if used.rowcount != 1:
+        raise DomainError("This sign-in link was already used. Each link works once: ask for a new one below.")
+    db.session.flush()
+    return found

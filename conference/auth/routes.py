@@ -1,0 +1,64 @@
+from __future__ import annotations
+
+from flask import current_app, g, redirect, render_template, request, url_for
+
+from conference.auth import bp, sign_in, sign_out
+from conference.auth.forms import ConfirmForm, SignInForm
+from conference.auth.operations import (attendees_for_email, issue_sign_in_token, redeem_sign_in_token,
+                                        safe_next, token_for)
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.mail import send_mail
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An absolute URL, on PUBLIC_BASE_URL when it is set."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def request_link():
+    """Ask for a one-time sign-in link by email; the answer never says if the email is known."""
+    form = SignInForm(next=request.args.get("next", ""), email=request.args.get("email", ""))
+    if form.validate_on_submit():
+        minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
+        for attendee in attendees_for_email(form.email.data):
+            token = issue_sign_in_token(attendee, minutes, form.next.data)
+            link = public_url("auth.confirm", token=token)
+            send_mail(attendee.email, f"Your sign-in link for {attendee.conference.name}",
+                      f"Hello {attendee.name},\n\nOpen this link on the device you want to use "
+                      f"PLN Connect on:\n\n{link}\n\nIt works once, for {minutes} minutes. "
+                      f"If you did not ask for it, ignore this email.\n")
+        db.session.commit()
+        return render_template("auth/sent.html", email=form.email.data.strip())
+    status = 422 if form.errors else 200
+    return render_template("auth/request.html", form=form), status
+
+
+@bp.route("/signin/<token>", methods=["GET", "POST"])
+def confirm(token: str):
+    """Confirm a sign-in link with one tap (mail scanners that open links do not use it up)."""
+    form = ConfirmForm()
+    try:
+        if request.method == "POST" and form.validate_on_submit():
+            used = redeem_sign_in_token(token)
+            sign_in(used.attendee)
+            db.session.commit()
+            return redirect(safe_next(used.next_path) or url_for("badges.mine"), 303)
+        found = token_for(token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("auth/request.html", form=SignInForm(formdata=None),
+                               link_error=error.message), 410
+    return render_template("auth/confirm.html", form=form, attendee=found.attendee)
+
+
+@bp.post("/signout")
+def signout():
+    """Forget this device."""
+    if ConfirmForm().validate_on_submit():
+        sign_out()
+    return redirect(url_for("pages.home"), 303)

@@ -1,0 +1,35 @@
+"""QR images for badges. A badge never changes, so each SVG is made once per process."""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
+
+
+def qr_matrix(data: str, border: int = 2) -> list[list[bool]]:
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)
+    qr.add_data(data)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+@lru_cache(maxsize=8192)
+def qr_svg(data: str) -> str:
+    """A compact SVG of `data`: one path of horizontal runs, sized by CSS through its viewBox."""
+    matrix = qr_matrix(data)
+    size = len(matrix)
+    runs = []
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < size:
+            if row[x]:
+                start = x
+                while x < size and row[x]:
+                    x += 1
+                runs.append(f"M{start} {y}h{x - start}v1H{start}z")
+            x += 1
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
+            f'shape-rendering="crispEdges" aria-hidden="true">'
+            f'<rect width="{size}" height="{size}" fill="#fff"/>'
+            f'<path fill="#000" d="{"".join(runs)}"/></svg>')

@@ -1,0 +1,151 @@
+"""Saving people one met, with a private note, and finding them again."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import aliased, selectinload
+
+from conference.attendees.models import Attendee, Channel
+from conference.contacts.models import Connection
+from conference.errors import DomainError
+from conference.events.models import utcnow
+from conference.extensions import db
+from conference.interests.models import AttendeeInterest
+
+NOTE_LIMIT = 2000
+TAG_LIMIT = 10
+
+
+def attendee_by_code(code: str) -> Attendee | None:
+    return db.session.scalar(select(Attendee).where(Attendee.badge_code == code))
+
+
+def clean_tags(text: str) -> str:
+    """'Mentor, scheduling ,, mentor' -> 'mentor,scheduling': lower case, no repeats."""
+    tags: list[str] = []
+    for raw in re.split(r"[,\n]", text or ""):
+        tag = " ".join(raw.split()).lower().lstrip("#")
+        if not tag:
+            continue
+        if len(tag) > 40:
+            raise DomainError("Each tag can be at most 40 characters.", field="tags")
+        if tag not in tags:
+            tags.append(tag)
+    if len(tags) > TAG_LIMIT:
+        raise DomainError(f"At most {TAG_LIMIT} tags, please.", field="tags")
+    return ",".join(tags)
+
+
+def clean_note(text: str) -> str:
+    note = (text or "").replace("\r\n", "\n").strip()
+    if len(note) > NOTE_LIMIT:
+        raise DomainError(f"A note can be at most {NOTE_LIMIT:,} characters; this one has {len(note):,}.",
+                          field="note")
+    return note
+
+
+def connection_between(owner: Attendee, contact: Attendee) -> Connection | None:
+    return db.session.scalar(select(Connection).where(
+        Connection.owner_id == owner.id, Connection.contact_id == contact.id))
+
+
+def save_contact(owner: Attendee, contact: Attendee, note: str = "", tags: str = "") -> Connection:
+    """Save `contact` for `owner`, or update the one saved contact. Safe when two saves race."""
+    if owner.id == contact.id:
+        raise DomainError("That's your own badge. Show it to others so they can save you.")
+    if owner.conference_id != contact.conference_id:
+        raise DomainError("This badge is from another conference, so it can't be saved here.")
+    note, tags = clean_note(note), clean_tags(tags)
+    connection = connection_between(owner, contact)
+    if connection is None:
+        try:
+            with db.session.begin_nested():
+                connection = Connection(conference_id=owner.conference_id, owner_id=owner.id,
+                                        contact_id=contact.id, note=note, tags=tags)
+                db.session.add(connection)
+                db.session.flush()
+            return connection
+        except IntegrityError:
+            # The same contact saved at this moment from another tab or phone: update that row.
+            connection = connection_between(owner, contact)
+            if connection is None:
+                raise
+    connection.note, connection.tags, connection.updated_at = note, tags, utcnow()
+    db.session.flush()
+    return connection
+
+
+def owned_connection(owner: Attendee, connection_id: int) -> Connection:
+    """One of `owner`'s contacts; anyone else's id looks like a missing one."""
+    connection = db.session.scalar(select(Connection).where(
+        Connection.id == connection_id, Connection.owner_id == owner.id))
+    if connection is None:
+        raise DomainError("That contact is not in your list.")
+    return connection
+
+
+def update_note(owner: Attendee, connection_id: int, note: str, tags: str | None = None) -> Connection:
+    connection = owned_connection(owner, connection_id)
+    connection.note = clean_note(note)
+    if tags is not None:
+        connection.tags = clean_tags(tags)
+    connection.updated_at = utcnow()
+    db.session.flush()
+    return connection
+
+
+def remove_contact(owner: Attendee, connection_id: int) -> None:
+    db.session.delete(owned_connection(owner, connection_id))
+    db.session.flush()
+
+
+def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = None) -> list[Connection]:
+    """The owner's contacts, newest first, matching a search over name, school, district and note."""
+    contact = aliased(Attendee)
+    stmt = (select(Connection).join(contact, Connection.contact_id == contact.id)
+            .where(Connection.owner_id == owner.id)
+            .options(selectinload(Connection.contact).selectinload(Attendee.interests),
+                     selectinload(Connection.contact).selectinload(Attendee.channels))
+            .order_by(Connection.created_at.desc(), Connection.id.desc()))
+    for word in (query or "").split()[:8]:
+        pattern = f"%{word.lower()[:100]}%"
+        stmt = stmt.where(or_(func.lower(contact.name).like(pattern), func.lower(contact.school).like(pattern),
+                              func.lower(contact.district).like(pattern), func.lower(Connection.note).like(pattern),
+                              func.lower(Connection.tags).like(pattern)))
+    if interest_id:
+        stmt = stmt.where(exists().where(AttendeeInterest.attendee_id == contact.id,
+                                         AttendeeInterest.interest_id == interest_id))
+    return list(db.session.scalars(stmt))
+
+
+def savers_of(attendee: Attendee) -> tuple[int, list[Attendee]]:
+    """How many people saved `attendee`, and those not saved back yet (newest first)."""
+    total = db.session.scalar(select(func.count()).select_from(Connection)
+                              .where(Connection.contact_id == attendee.id)) or 0
+    mine = select(Connection.contact_id).where(Connection.owner_id == attendee.id)
+    pending = db.session.scalars(
+        select(Attendee).join(Connection, Connection.owner_id == Attendee.id)
+        .where(Connection.contact_id == attendee.id, Attendee.id.not_in(mine))
+        .order_by(Connection.created_at.desc()))
+    return total, list(pending)
+
+
+def visible_channels(subject: Attendee, viewer: Attendee | None) -> list[Channel]:
+    """The channels `viewer` may see on `subject`'s card: only what `subject` chose to share."""
+    if viewer is None or viewer.conference_id != subject.conference_id:
+        return []
+    if viewer.id == subject.id:
+        return list(subject.channels)
+    mutual = None
+    shown = []
+    for channel in subject.channels:
+        if channel.visibility == "anyone":
+            shown.append(channel)
+        elif channel.visibility == "mutual":
+            if mutual is None:
+                mutual = connection_between(subject, viewer) is not None
+            if mutual:
+                shown.append(channel)
+    return shown

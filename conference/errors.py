@@ -1,0 +1,52 @@
+"""Error pages a person can act on, and the domain exception operations raise."""
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+
+
+class DomainError(Exception):
+    """A rule was broken; `message` is written for the person who broke it."""
+
+    def __init__(self, message: str, field: str | None = None, errors: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        # field name -> message, when several fields are wrong at once
+        self.errors = errors or ({field: message} if field else {})
+
+
+def init_app(app: Flask) -> None:
+    def page(status: int, title: str, message: str):
+        return render_template("error.html", status=status, title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return page(400, "Please try that again",
+                    "This page was open too long or came from elsewhere, so we did not save it. "
+                    "Go back, reload the page, and send it again: what you typed is still there.")
+
+    @app.errorhandler(400)
+    def bad_request(error):
+        return page(400, "That request did not make sense", "Go back and try again.")
+
+    @app.errorhandler(403)
+    def forbidden(error):
+        return page(403, "Not yours to see", "This page belongs to someone else.")
+
+    @app.errorhandler(404)
+    def not_found(error):
+        return page(404, "Page not found", "Check the address, or start again from your badge.")
+
+    @app.errorhandler(405)
+    def method_not_allowed(error):
+        return page(405, "That page does not take this action", "Go back and use the page's buttons.")
+
+    @app.errorhandler(413)
+    def too_large(error):
+        return page(413, "That was too much to send at once", "Shorten what you typed and try again.")
+
+    @app.errorhandler(500)
+    def server_error(error):
+        return page(500, "Something went wrong on our side",
+                    "Nothing you saved before is lost. Please try again in a moment.")

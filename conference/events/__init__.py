@@ -1,0 +1,1 @@
+"""Conferences: the event a network grows from."""

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import re
+
+from flask import abort, g, make_response
+
+from conference.auth import login_required
+from conference.contacts.operations import contacts_for, owned_connection
+from conference.errors import DomainError
+from conference.exports import bp
+from conference.exports.contact_fields import contact_fields
+from conference.exports.tabular import contact_rows, to_csv
+from conference.exports.vcard import vcard, vcards
+
+
+def _download(body: str, mimetype: str, filename: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "contact"
+
+
+@bp.get("/me/contacts.vcf")
+@login_required
+def all_vcards():
+    """Every contact in one .vcf file, for the phone's address book."""
+    fields = [contact_fields(c) for c in contacts_for(g.attendee)]
+    return _download(vcards(fields), "text/vcard", f"{_slug(g.attendee.conference.name)}-contacts.vcf")
+
+
+@bp.get("/me/contacts/<int:connection_id>.vcf")
+@login_required
+def one_vcard(connection_id: int):
+    """One contact as a vCard."""
+    try:
+        connection = owned_connection(g.attendee, connection_id)
+    except DomainError:
+        abort(404)
+    return _download(vcard(contact_fields(connection)), "text/vcard", f"{_slug(connection.contact.name)}.vcf")
+
+
+@bp.get("/me/contacts.csv")
+@login_required
+def csv_file():
+    """Every contact as a spreadsheet (Excel, Numbers, Google Sheets)."""
+    rows = contact_rows(contact_fields(c) for c in contacts_for(g.attendee))
+    return _download(to_csv(rows), "text/csv", f"{_slug(g.attendee.conference.name)}-contacts.csv")

@@ -1,0 +1,1 @@
+"""Leadership interests: what people can help with and what they are looking for."""

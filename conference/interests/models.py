@@ -1,0 +1,29 @@
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.extensions import db
+
+
+class Interest(db.Model):
+    __table_args__ = (UniqueConstraint("conference_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int] = mapped_column(default=0)
+    retired: Mapped[bool] = mapped_column(default=False)
+
+
+class AttendeeInterest(db.Model):
+    """One interest on one profile: the person can help with it, is looking for it, or both."""
+
+    __table_args__ = (CheckConstraint("offers OR seeks", name="offers_or_seeks"),)
+
+    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), primary_key=True)
+    interest_id: Mapped[int] = mapped_column(ForeignKey("interest.id", ondelete="CASCADE"), primary_key=True, index=True)
+    offers: Mapped[bool] = mapped_column(default=False)
+    seeks: Mapped[bool] = mapped_column(default=False)
+
+    interest: Mapped[Interest] = relationship(lazy="joined")

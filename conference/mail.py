@@ -1,0 +1,44 @@
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise a development outbox on disk."""
+from __future__ import annotations
+
+import smtplib
+import time
+from email.message import EmailMessage
+from pathlib import Path
+
+from flask import current_app
+
+
+def send_mail(to: str, subject: str, body: str) -> None:
+    """Send a plain-text message, or drop it into the outbox folder and the log."""
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if config.get("MAIL_SERVER"):
+        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
+            if config["MAIL_USE_TLS"]:
+                smtp.starttls()
+            if config["MAIL_USERNAME"]:
+                smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+            smtp.send_message(message)
+        return
+    outbox = Path(config["MAIL_OUTBOX"])
+    outbox.mkdir(parents=True, exist_ok=True)
+    safe_to = "".join(ch if ch.isalnum() else "_" for ch in to)[:60]
+    path = outbox / f"{time.time_ns()}-{safe_to}.eml"
+    path.write_bytes(bytes(message))
+    current_app.logger.warning("Mail to %s (outbox %s):\n%s\n%s", to, path.name, subject, body)
+
+
+def outbox_messages(outbox: str | Path) -> list[EmailMessage]:
+    """Messages in a development outbox, oldest first (for tests and the demo)."""
+    from email import policy
+    from email.parser import BytesParser
+    folder = Path(outbox)
+    if not folder.exists():
+        return []
+    parser = BytesParser(policy=policy.default)
+    return [parser.parsebytes(p.read_bytes()) for p in sorted(folder.glob("*.eml"))]

@@ -1,0 +1,6 @@
+"""Every model, imported in one place so Alembic and create_all see all tables."""
+from conference.attendees.models import Attendee, Channel  # noqa: F401
+from conference.auth.models import SignInToken  # noqa: F401
+from conference.contacts.models import Connection  # noqa: F401
+from conference.events.models import Conference  # noqa: F401
+from conference.interests.models import AttendeeInterest, Interest  # noqa: F401

@@ -1,0 +1,35 @@
+"""The front door: what PLN Connect is, and where to go next."""
+from flask import Blueprint, g, redirect, url_for
+from sqlalchemy import select
+
+from conference.events.models import Conference
+from conference.extensions import db
+from conference.htmx import render
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home():
+    """Signed in: my badge. Signed out: the open conferences to join, and sign-in."""
+    if g.attendee is not None:
+        return redirect(url_for("badges.mine"))
+    conferences = db.session.scalars(select(Conference).where(Conference.joining_open.is_(True))
+                                     .order_by(Conference.starts_on.desc()).limit(20))
+    return render("pages/home.html", conferences=list(conferences))
+
+
+@bp.get("/me")
+def me():
+    """The 'More' destination: profile, exports, sign out."""
+    if g.attendee is None:
+        return redirect(url_for("auth.request_link", next="/me"))
+    from conference.auth.forms import ConfirmForm
+    return render("pages/more.html", signout_form=ConfirmForm())
+
+
+@bp.get("/healthz")
+def health():
+    """For load balancers: the app answers and reaches its database."""
+    db.session.execute(select(1))
+    return {"ok": True}
