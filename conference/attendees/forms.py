@@ -22,8 +22,8 @@ class IdListField(Field):
 def _channel_fields(cls):
     for kind, label in CHANNELS.items():
         field_class = {"phone": TelField, "email": EmailField, "website": URLField}.get(kind, StringField)
-        setattr(cls, kind, field_class(label, validators=[Length(max=300)]))
-        setattr(cls, f"{kind}_share", BooleanField(f"Share my {label.lower()} when someone scans me",
+        setattr(cls, f"ch_{kind}", field_class(label, validators=[Length(max=300)]))
+        setattr(cls, f"ch_{kind}_share", BooleanField(f"Share my {label.lower()} when someone scans me",
                                                    default=kind != "email"))
     return cls
 
@@ -46,7 +46,7 @@ class ProfileForm(FlaskForm):
     seeks = IdListField("I'm looking for", default=set)
 
     def channel_fields(self):
-        return [(kind, self[kind], self[f"{kind}_share"]) for kind in CHANNELS]
+        return [(kind, self[f"ch_{kind}"], self[f"ch_{kind}_share"]) for kind in CHANNELS]
 
     def to_input(self) -> ProfileInput:
         return ProfileInput(
@@ -54,12 +54,12 @@ class ProfileForm(FlaskForm):
             school=self.school.data or "", district=self.district.data or "", state=self.state.data or "",
             grade_band=self.grade_band.data or None, offers=set(self.offers.data or ()),
             seeks=set(self.seeks.data or ()),
-            channels={kind: (self._channel_value(kind), bool(self[f"{kind}_share"].data)) for kind in CHANNELS})
+            channels={kind: (self._channel_value(kind), bool(self[f"ch_{kind}_share"].data)) for kind in CHANNELS})
 
     def _channel_value(self, kind: str) -> str:
-        value = (self[kind].data or "").strip()
+        value = (self[f"ch_{kind}"].data or "").strip()
         # A blank contact email means "the email I joined with", when shared.
-        if kind == "email" and not value and self.email_share.data:
+        if kind == "email" and not value and self.ch_email_share.data:
             return self.email.data or ""
         return value
 
@@ -72,7 +72,7 @@ class ProfileForm(FlaskForm):
         self.seeks.data = set(attendee.seeks)
         for kind in CHANNELS:
             channel = attendee.channel(kind)
-            self[kind].data = channel.value if channel else ""
+            self[f"ch_{kind}"].data = channel.value if channel else ""
             if kind == "email" and channel and channel.value == attendee.email:
-                self[kind].data = ""
-            self[f"{kind}_share"].data = channel.visibility != "nobody" if channel else kind != "email"
+                self.ch_email.data = ""
+            self[f"ch_{kind}_share"].data = channel.visibility != "nobody" if channel else kind != "email"

@@ -67,14 +67,14 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
     channels: dict[str, tuple[str, bool]] = {}
     for kind, (typed, shared) in profile.channels.items():
         if kind not in CHANNELS:
-            errors[kind] = "Unknown kind of contact channel."
+            errors[f"channel:{kind}"] = "Unknown kind of contact channel."
             continue
         if not (typed or "").strip():
             continue
         try:
             channels[kind] = (normalise_channel(kind, typed), shared)
         except BadChannel as bad:
-            errors[kind] = str(bad)
+            errors[f"channel:{kind}"] = str(bad)
     cleaned["channels"] = channels
     if "email" in cleaned and "email" not in errors:
         taken = db.session.scalar(select(Attendee.id).where(

@@ -12,7 +12,10 @@ from conference.htmx import render
 
 
 def _merge_errors(form: ProfileForm, error: DomainError) -> None:
+    if not error.errors:
+        form.form_errors.append(error.message)
     for key, message in error.errors.items():
+        key = key.replace("channel:", "ch_")
         target = form[key] if key in form else None
         if target is not None:
             target.errors = [message]

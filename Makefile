@@ -1,0 +1,31 @@
+# Everything a newcomer needs: `make run` for the demo, `make test` for the suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+export FLASK_APP := app
+
+.PHONY: install run serve test test-browser bench clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+## make run: set up, migrate SQLite, seed the demo conference, serve on http://127.0.0.1:5000
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+## make test: set up and run every test (browser tests need Chromium: apt-get install chromium)
+test: install
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache
