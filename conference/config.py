@@ -53,6 +53,8 @@ def from_environment(instance_path: str) -> dict:
             "application/json", "image/svg+xml", "text/csv", "text/vcard",
         ],
         "COMPRESS_ALGORITHM": ["gzip"],
+        # Static files are streamed responses, which Flask-Compress compresses only with these.
+        "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
         "COMPRESS_MIN_SIZE": 500,
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
     }
