@@ -74,8 +74,9 @@ def save(code: str):
             return redirect(url_for("contacts.card", code=display(subject.badge_code), saved=1), 303)
         except DomainError as error:
             db.session.rollback()
-            form[error.field].errors = [error.message] if error.field in ("note", "tags") else []
-            if error.field not in ("note", "tags"):
+            if error.field in ("note", "tags"):
+                form[error.field].errors = [error.message]
+            else:
                 form.form_errors.append(error.message)
     return render("contacts/card.html", "save_form", **_card_context(subject, form=form, status=422))
 
