@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from sqlalchemy import select
 
-from conference.attendees.models import GRADE_BANDS, ROLES, Attendee
+from conference.attendees.models import GRADE_BANDS, Attendee
 from conference.attendees.operations import ProfileInput, join_conference
 from conference.auth.operations import issue_sign_in_token
 from conference.contacts.operations import connection_between, save_contact
@@ -28,6 +28,8 @@ SCHOOLS = ["Lincoln Elementary", "Maple Grove K–8", "Riverside Early Learning 
 DISTRICTS = ["Springfield Public Schools", "Metro Unified", "Lakeside ISD", "County School District 5",
              "Northshore School District"]
 STATES = ["VA", "MD", "TX", "CA", "NY", "IL", "FL", "OH", "WA", "GA", "NC", "MN", "AZ", "PA"]
+DEMO_NOTES = ["", "Talked scheduling over coffee.", "Promised to send the master schedule template.",
+              "Voxer group for early-career principals?", "Great ideas on family engagement nights."]
 ROLE_WEIGHTS = {"principal": 30, "assistant_principal": 18, "aspiring_principal": 12, "teacher_leader": 8,
                 "district_leader": 6, "other": 3}
 
@@ -46,7 +48,6 @@ def demo_conference() -> Conference:
 
 def seed_demo(count: int = 60, seed: int = 2026) -> tuple[Conference, list[Attendee]]:
     """Create (or complete) the demo conference; running it again adds nothing twice."""
-    rng = random.Random(seed)
     conference = demo_conference()
     interests = list(db.session.scalars(select(Interest).where(Interest.conference_id == conference.id)))
     people: list[Attendee] = []
@@ -59,6 +60,7 @@ def seed_demo(count: int = 60, seed: int = 2026) -> tuple[Conference, list[Atten
         if existing:
             people.append(existing)
             continue
+        rng = random.Random(f"{seed}-{n}")  # per person, so re-runs pick the same
         picked = rng.sample(interests, rng.randint(3, 7))
         offers = {i.id for i in picked if rng.random() < 0.55}
         seeks = {i.id for i in picked if i.id not in offers or rng.random() < 0.2}
@@ -77,13 +79,12 @@ def seed_demo(count: int = 60, seed: int = 2026) -> tuple[Conference, list[Atten
             school=rng.choice(SCHOOLS), district=rng.choice(DISTRICTS), state=rng.choice(STATES),
             grade_band=rng.choice(list(GRADE_BANDS)), offers=offers, seeks=seeks, channels=channels)
         people.append(join_conference(conference, profile))
+    rng = random.Random(seed)
     for owner in people:
         for contact in rng.sample(people, 3):
+            note = rng.choice(DEMO_NOTES)  # drawn every time, so a re-run draws the same pairs
             if contact.id != owner.id and connection_between(owner, contact) is None:
-                save_contact(owner, contact, rng.choice(["", "Talked scheduling over coffee.",
-                                                         "Promised to send the master schedule template.",
-                                                         "Voxer group for early-career principals?",
-                                                         "Great ideas on family engagement nights."]))
+                save_contact(owner, contact, note)
     db.session.flush()
     return conference, people
 

@@ -20,6 +20,9 @@ def test_config(tmp_path, **extra) -> dict:
             "PUBLIC_BASE_URL": "https://pln.example.org", **extra}
 
 
+test_config.__test__ = False  # a helper, not a test, wherever it is imported
+
+
 def empty_database() -> None:
     """Remove every row, keeping the schema (each test starts from nothing)."""
     db.session.remove()

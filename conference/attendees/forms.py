@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, SelectField, StringField, TelField, URLField
-from wtforms.validators import InputRequired, Length
+from wtforms import BooleanField, EmailField, Field, IntegerField, SelectField, StringField, TelField, URLField
+from wtforms.validators import InputRequired, Length, Optional
 
 from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES
 from conference.attendees.operations import ProfileInput
@@ -19,6 +19,18 @@ class IdListField(Field):
         return ""
 
 
+class YearsField(IntegerField):
+    """A whole number of years; anything else gets a message a person understands."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and valuelist[0].strip():
+            try:
+                self.data = int(valuelist[0].strip())
+            except ValueError:
+                self.data = None
+                raise ValueError("Enter the years in your current role as a number, like 3.") from None
+
+
 def _channel_fields(cls):
     for kind, label in CHANNELS.items():
         field_class = {"phone": TelField, "email": EmailField, "website": URLField}.get(kind, StringField)
@@ -32,7 +44,7 @@ def _channel_fields(cls):
 class ProfileForm(FlaskForm):
     name = StringField("Name", validators=[InputRequired("Enter your name as you'd like it on your badge."),
                                            Length(max=120, message="At most 120 characters, please.")])
-    email = EmailField("Email", validators=[InputRequired("Enter your email: it signs you in on a new phone."),
+    email = EmailField("Email", filters=[lambda v: v.strip() if v else v], validators=[InputRequired("Enter your email: it signs you in on a new phone."),
                                             Length(max=254, message="That email is too long.")])
     role = SelectField("Role", choices=[("", "Choose your role")] + list(ROLES.items()),
                        validators=[InputRequired("Choose your role.")], validate_choice=False)
@@ -42,6 +54,7 @@ class ProfileForm(FlaskForm):
                         validate_choice=False)
     grade_band = SelectField("Grade band", choices=[("", "Choose a grade band")] + list(GRADE_BANDS.items()),
                              validate_choice=False)
+    years_in_role = YearsField("Years in this role", validators=[Optional()])
     offers = IdListField("I can help with", default=set)
     seeks = IdListField("I'm looking for", default=set)
 
@@ -52,7 +65,7 @@ class ProfileForm(FlaskForm):
         return ProfileInput(
             name=self.name.data or "", email=self.email.data or "", role=self.role.data or "",
             school=self.school.data or "", district=self.district.data or "", state=self.state.data or "",
-            grade_band=self.grade_band.data or None, offers=set(self.offers.data or ()),
+            grade_band=self.grade_band.data or None, years_in_role=self.years_in_role.data, offers=set(self.offers.data or ()),
             seeks=set(self.seeks.data or ()),
             channels={kind: (self._channel_value(kind), bool(self[f"ch_{kind}_share"].data)) for kind in CHANNELS})
 
@@ -68,6 +81,7 @@ class ProfileForm(FlaskForm):
         for key in ("name", "email", "role", "school", "district", "state"):
             self[key].data = getattr(attendee, key)
         self.grade_band.data = attendee.grade_band or ""
+        self.years_in_role.data = attendee.years_in_role
         self.offers.data = set(attendee.offers)
         self.seeks.data = set(attendee.seeks)
         for kind in CHANNELS:

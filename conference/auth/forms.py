@@ -4,7 +4,7 @@ from wtforms.validators import Email, InputRequired, Length
 
 
 class SignInForm(FlaskForm):
-    email = EmailField("Your email", validators=[
+    email = EmailField("Your email", filters=[lambda v: v.strip() if v else v], validators=[
         InputRequired("Enter the email you joined with."),
         Length(max=254, message="That email is too long."),
         Email("Enter an email address like name@school.org.", check_deliverability=False)])
