@@ -53,6 +53,8 @@ class Attendee(db.Model):
         UniqueConstraint("conference_id", "email"),
         CheckConstraint(_in("role", ROLES), name="known_role"),
         CheckConstraint(f"grade_band IS NULL OR {_in('grade_band', GRADE_BANDS)}", name="known_grade_band"),
+        CheckConstraint("years_in_role IS NULL OR (years_in_role >= 0 AND years_in_role <= 60)",
+                        name="sane_years_in_role"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +67,10 @@ class Attendee(db.Model):
     district: Mapped[str] = mapped_column(String(160), default="")
     state: Mapped[str] = mapped_column(String(4), default="")
     grade_band: Mapped[str | None] = mapped_column(String(16))
+    # Pairs mentors with aspiring and early-career leaders in "people to meet".
+    years_in_role: Mapped[int | None]
+    # "Hide me from suggestions": never shown in anyone's "people to meet".
+    hidden: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     conference: Mapped[Conference] = relationship(lazy="joined")

@@ -12,6 +12,7 @@ from conference.attendees.states import STATES
 from conference.badges.codes import new_code
 from conference.errors import DomainError
 from conference.events.models import Conference
+from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
 
@@ -25,6 +26,7 @@ class ProfileInput:
     district: str = ""
     state: str = ""
     grade_band: str | None = None
+    years_in_role: int | None = None
     offers: set[int] = field(default_factory=set)
     seeks: set[int] = field(default_factory=set)
     # kind -> (typed value, shared when scanned)
@@ -49,6 +51,8 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
         errors["role"] = "Choose your role from the list."
     if profile.grade_band and profile.grade_band not in GRADE_BANDS:
         errors["grade_band"] = "Choose a grade band from the list."
+    if profile.years_in_role is not None and not 0 <= profile.years_in_role <= 60:
+        errors["years_in_role"] = "Enter the years in your current role, from 0 to 60."
     if profile.state and profile.state not in STATES:
         errors["state"] = "Choose your state from the list."
     for key, limit in (("school", 160), ("district", 160)):
@@ -96,6 +100,7 @@ def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
     attendee.district = cleaned["district"]
     attendee.state = profile.state or ""
     attendee.grade_band = profile.grade_band or None
+    attendee.years_in_role = profile.years_in_role
     wanted = {i: (i in profile.offers, i in profile.seeks) for i in profile.offers | profile.seeks}
     attendee.interests = [ai for ai in attendee.interests if ai.interest_id in wanted]
     existing = {ai.interest_id: ai for ai in attendee.interests}
@@ -122,6 +127,7 @@ def join_conference(conference: Conference, profile: ProfileInput) -> Attendee:
     """Create an attendee with a fresh badge code. Raises DomainError listing every problem."""
     if not conference.joining_open:
         raise DomainError(f"Joining {conference.name} is closed.")
+    ensure_open(conference)
     cleaned = _check(conference, profile, None)
     attendee = Attendee(conference=conference, role=profile.role, badge_code="")
     _apply(attendee, profile, cleaned)

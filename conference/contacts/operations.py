@@ -11,6 +11,7 @@ from conference.attendees.models import Attendee, Channel
 from conference.contacts.models import Connection
 from conference.errors import DomainError
 from conference.events.models import utcnow
+from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest
 
@@ -60,6 +61,7 @@ def save_contact(owner: Attendee, contact: Attendee, note: str = "", tags: str =
     note, tags = clean_note(note), clean_tags(tags)
     connection = connection_between(owner, contact)
     if connection is None:
+        ensure_open(owner.conference)  # after closing, notes can change but nobody new is saved
         try:
             with db.session.begin_nested():
                 connection = Connection(conference_id=owner.conference_id, owner_id=owner.id,

@@ -21,6 +21,10 @@ class Conference(db.Model):
     timezone: Mapped[str] = mapped_column(String(64), default="America/New_York")
     venue: Mapped[str] = mapped_column(String(200), default="")
     joining_open: Mapped[bool] = mapped_column(default=True)
+    # After closes_on, joining and saving new contacts are refused; after retain_until the
+    # attendees' data is deleted (flask retention-run).
+    closes_on: Mapped[date | None]
+    retain_until: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property
