@@ -40,11 +40,26 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.pages import bp as pages_bp
     for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, attendees_bp):
         app.register_blueprint(blueprint)
+    # After the event: people to meet, follow-ups, circles, the digest (issue 6).
+    import conference.circles.routes  # noqa: F401
+    import conference.digest.routes  # noqa: F401
+    import conference.followups.routes  # noqa: F401
+    import conference.network.routes  # noqa: F401
+    from conference.circles import bp as circles_bp
+    from conference.digest import bp as digest_bp
+    from conference.followups import bp as followups_bp
+    from conference.network import bp as network_bp
+    for blueprint in (network_bp, followups_bp, circles_bp, digest_bp):
+        app.register_blueprint(blueprint)
 
     from conference import auth, errors, demo
     auth.init_app(app)
     errors.init_app(app)
     demo.init_app(app)
+    from conference.digest import cli as digest_cli
+    from conference.retention import cli as retention_cli
+    digest_cli.init_app(app)
+    retention_cli.init_app(app)
     _static_urls(app)
     return app
 

@@ -9,14 +9,25 @@ from pathlib import Path
 from flask import current_app
 
 
-def send_mail(to: str, subject: str, body: str) -> None:
-    """Send a plain-text message, or drop it into the outbox folder and the log."""
+def send_mail(to: str, subject: str, body: str,
+              attachment: tuple[str, str | bytes, str] | None = None) -> None:
+    """Send a plain-text message, or drop it into the outbox folder and the log.
+
+    `attachment` is (filename, content, mimetype), e.g. ("contacts.vcf", text, "text/vcard").
+    """
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
+    if attachment is not None:
+        filename, content, mimetype = attachment
+        maintype, _, subtype = mimetype.partition("/")
+        if isinstance(content, str):
+            message.add_attachment(content, subtype=subtype, filename=filename)
+        else:
+            message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
     if config.get("MAIL_SERVER"):
         with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=20) as smtp:
             if config["MAIL_USE_TLS"]:

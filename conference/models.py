@@ -4,3 +4,8 @@ from conference.auth.models import SignInToken  # noqa: F401
 from conference.contacts.models import Connection  # noqa: F401
 from conference.events.models import Conference  # noqa: F401
 from conference.interests.models import AttendeeInterest, Interest  # noqa: F401
+from conference.circles.models import Circle, CircleMember  # noqa: F401
+from conference.digest.models import DigestDelivery  # noqa: F401
+from conference.followups.models import FollowUp  # noqa: F401
+from conference.network.models import Dismissal  # noqa: F401
+from conference.retention.models import RetentionNotice, RetentionRecord  # noqa: F401

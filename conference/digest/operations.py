@@ -1,0 +1,143 @@
+"""Building one attendee's digest, and sending every digest of a conference exactly once."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import current_app, render_template, url_for
+from sqlalchemy import exists, func, select
+from sqlalchemy.exc import IntegrityError
+
+from conference.attendees.models import Attendee
+from conference.contacts.operations import contacts_for
+from conference.digest.models import DigestDelivery
+from conference.errors import DomainError
+from conference.events.models import Conference
+from conference.events.operations import local_today, long_date
+from conference.exports.contact_fields import ContactFields, contact_fields
+from conference.exports.vcard import vcards
+from conference.extensions import db
+from conference.followups.models import FollowUp
+from conference.followups.operations import contact_name, due_label, open_follow_ups
+from conference.mail import send_mail
+
+REACH_LABELS = {"phone": "Phone", "email": "Email", "x": "X", "instagram": "Instagram", "voxer": "Voxer",
+                "linkedin": "LinkedIn", "bluesky": "Bluesky", "website": "Website"}
+
+
+@dataclass
+class Digest:
+    attendee: Attendee
+    subject: str
+    contacts: list[ContactFields]
+    follow_ups: list[FollowUp]
+    body: str = ""
+    filename: str = ""
+    vcard: str = ""
+
+    @property
+    def empty(self) -> bool:
+        return not self.contacts and not self.follow_ups
+
+
+@dataclass
+class SendReport:
+    sent: list[str] = field(default_factory=list)
+    already_sent: int = 0
+    nothing_to_send: int = 0
+    failed: list[tuple[str, str]] = field(default_factory=list)    # (email, why)
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A link for an email, on PUBLIC_BASE_URL (works from the command line too)."""
+    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
+    with current_app.test_request_context("/", base_url=base):
+        return url_for(endpoint, _external=True, **values)
+
+
+def reach_lines(fields: ContactFields) -> list[tuple[str, str]]:
+    """('X', 'https://x.com/ana') ...: what the contact shared, as a person would type or tap it."""
+    from conference.attendees.channels import channel_display
+    lines = []
+    for kind, value in fields.channels.items():
+        shown = fields.profile_urls.get(kind) if kind in ("x", "instagram", "linkedin", "bluesky") else None
+        lines.append((REACH_LABELS.get(kind, kind), shown or channel_display(kind, value)))
+    return lines
+
+
+def build_digest(attendee: Attendee, today: date | None = None) -> Digest:
+    """Everything the email says: contacts with notes, open follow-ups, the vCard of them all."""
+    conference = attendee.conference
+    today = today or local_today(conference)
+    connections = [c for c in contacts_for(attendee) if c.contact is not None]
+    connections.sort(key=lambda c: c.contact.name.lower())
+    fields = [contact_fields(c) for c in connections]
+    follow_ups = open_follow_ups(attendee)
+    slug = re.sub(r"[^a-z0-9]+", "-", conference.name.lower()).strip("-")[:60] or "conference"
+    digest = Digest(attendee=attendee, subject=f"Your network from {conference.name}", contacts=fields,
+                    follow_ups=follow_ups, filename=f"{slug}-contacts.vcf")
+    if digest.empty:
+        return digest
+    digest.vcard = vcards(fields)
+    digest.body = render_template(
+        "digest/email.txt", digest=digest, conference=conference, first_name=attendee.name.split()[0],
+        reach_lines=reach_lines, due=lambda f: due_label(f.due_on, today), contact_name=contact_name,
+        retain_until=long_date(conference.retain_until) if conference.retain_until else "",
+        contacts_url=absolute_url("contacts.index"), follow_ups_url=absolute_url("followups.index"),
+        circles_url=absolute_url("circles.index"))
+    return digest
+
+
+def ensure_event_over(conference: Conference, today: date | None = None) -> None:
+    """Digests say goodbye: they go out from the last day of the conference on."""
+    today = today or local_today(conference)
+    if conference.ends_on and today < conference.ends_on:
+        raise DomainError(f"{conference.name} ends on {long_date(conference.ends_on)}; "
+                          "send the digests from that day on.")
+
+
+def send_digests(conference: Conference, today: date | None = None) -> SendReport:
+    """Send each attendee's digest once. A failure for one address is reported and the rest go on.
+
+    The delivery row is written in the same transaction as the hand-over to the mail server and
+    committed straight after it, so a re-run (or a second run at the same time) skips it.
+    """
+    ensure_event_over(conference, today)
+    conference_id = conference.id
+    report = SendReport(already_sent=db.session.scalar(
+        select(func.count()).select_from(DigestDelivery).where(DigestDelivery.conference_id == conference_id)))
+    pending = list(db.session.scalars(
+        select(Attendee.id).where(Attendee.conference_id == conference_id,
+                                  ~exists().where(DigestDelivery.attendee_id == Attendee.id))
+        .order_by(Attendee.id)))
+    for attendee_id in pending:
+        attendee = db.session.get(Attendee, attendee_id)
+        if attendee is None:
+            continue
+        email = attendee.email
+        try:
+            digest = build_digest(attendee, today)
+            if digest.empty:
+                report.nothing_to_send += 1
+                continue
+            with db.session.begin_nested():
+                db.session.add(DigestDelivery(conference_id=conference_id, attendee_id=attendee.id))
+                db.session.flush()
+                send_mail(email, digest.subject, digest.body,
+                          attachment=(digest.filename, digest.vcard, "text/vcard"))
+            db.session.commit()
+            report.sent.append(email)
+        except IntegrityError:
+            db.session.rollback()
+            report.already_sent += 1
+        except Exception as error:  # noqa: BLE001  (one bad address must not stop the others)
+            db.session.rollback()
+            report.failed.append((email, f"{type(error).__name__}: {error}"))
+        finally:
+            db.session.expunge_all()  # 2,000 digests: keep the session small
+    return report
+
+
+def delivered_at(attendee: Attendee):
+    return db.session.scalar(select(DigestDelivery.sent_at).where(DigestDelivery.attendee_id == attendee.id))

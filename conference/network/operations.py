@@ -1,0 +1,232 @@
+"""People to meet: who complements me, who shares my interests, who could mentor me.
+
+The ranking runs in one SQL statement over the interest rows of the interests I chose (plus the
+mentoring ones), so a 20,000-person conference costs a few thousand index rows, not a Python
+loop over everyone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, delete, exists, func, literal, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from conference.attendees.models import Attendee
+from conference.contacts.models import Connection
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.interests.models import AttendeeInterest, Interest
+from conference.interests.operations import match_between
+from conference.network.models import Dismissal
+
+# Weights: one complementary match outweighs several plain shared interests.
+THEY_HELP_ME = 4
+I_HELP_THEM = 3
+SHARED = 1
+MENTOR_EXPERIENCED = 5
+MENTOR = 3
+MENTEE = 3
+
+EXPERIENCED_YEARS = 5
+EARLY_CAREER_YEARS = 3
+# How far along the leadership path a role is: a mentor is further along than the mentee.
+ROLE_STAGE = {"teacher_leader": 1, "aspiring_principal": 1, "other": 1, "assistant_principal": 2,
+              "principal": 3, "district_leader": 4}
+LEADER_ROLES = ("principal", "assistant_principal")
+
+
+@dataclass
+class Suggestion:
+    attendee: Attendee
+    score: int
+    reasons: list[str] = field(default_factory=list)
+
+
+def mentoring_interest_ids(conference_id: int) -> set[int]:
+    """Interests about mentoring ("Mentoring (offering)", "Being mentored"), whatever the organizer named them."""
+    return set(db.session.scalars(select(Interest.id).where(
+        Interest.conference_id == conference_id, func.lower(Interest.name).like("%mentor%"))))
+
+
+def _is_mentee(person: Attendee, mentoring: set[int]) -> bool:
+    """Aspiring or early-career, or asked for mentoring."""
+    if person.role in ("aspiring_principal", "teacher_leader"):
+        return True
+    if person.role in LEADER_ROLES and person.years_in_role is not None and person.years_in_role < EARLY_CAREER_YEARS:
+        return True
+    return any(ai.seeks and ai.interest_id in mentoring for ai in person.interests)
+
+
+def _offers_mentoring(person: Attendee, mentoring: set[int]) -> bool:
+    return any(ai.offers and ai.interest_id in mentoring for ai in person.interests)
+
+
+def _ahead(stage, years, my_stage: int, my_years: int | None):
+    """SQL for _further_along(candidate, me); `years` is -1 where unknown."""
+    more_years = years >= (my_years + EARLY_CAREER_YEARS if my_years is not None else EXPERIENCED_YEARS)
+    return or_(stage > my_stage, and_(stage == my_stage, more_years))
+
+
+def _behind(stage, years, my_stage: int, my_years: int | None):
+    """SQL for _further_along(me, candidate); `years` is -1 where unknown."""
+    if my_years is None:
+        fewer_years = literal(False)
+    else:
+        fewer_years = or_(and_(years == -1, literal(my_years >= EXPERIENCED_YEARS)),
+                          and_(years >= 0, years <= my_years - EARLY_CAREER_YEARS))
+    return or_(stage < my_stage, and_(stage == my_stage, fewer_years))
+
+
+def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, int]]:
+    """(attendee id, score), best first: one statement, exclusions included."""
+    ai = AttendeeInterest.__table__
+    a = Attendee.__table__
+    offers = {i.interest_id for i in me.interests if i.offers}
+    seeks = {i.interest_id for i in me.interests if i.seeks}
+    mine = offers | seeks
+    scan = mine | mentoring
+    if not scan:
+        return []
+    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    overlap = (
+        select(ai.c.attendee_id.label("id"),
+               one(and_(ai.c.offers, ai.c.interest_id.in_(seeks))).label("they_help"),
+               one(and_(ai.c.seeks, ai.c.interest_id.in_(offers))).label("i_help"),
+               one(ai.c.interest_id.in_(mine)).label("shared"),
+               func.max(case((and_(ai.c.offers, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("mentors"),
+               func.max(case((and_(ai.c.seeks, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("wants"))
+        .where(ai.c.interest_id.in_(scan))
+        .group_by(ai.c.attendee_id)
+        .subquery("overlap"))
+    stage = case(ROLE_STAGE, value=a.c.role, else_=1)
+    my_stage = ROLE_STAGE.get(me.role, 1)
+    years = func.coalesce(a.c.years_in_role, -1)
+    score = (overlap.c.they_help * THEY_HELP_ME + overlap.c.i_help * I_HELP_THEM + overlap.c.shared * SHARED)
+    if _is_mentee(me, mentoring):
+        score = score + case(
+            (and_(overlap.c.mentors == 1, _ahead(stage, years, my_stage, me.years_in_role)),
+             case((a.c.years_in_role >= EXPERIENCED_YEARS, MENTOR_EXPERIENCED), else_=MENTOR)),
+            else_=0)
+    if _offers_mentoring(me, mentoring):
+        wants_mentor = or_(overlap.c.wants == 1, a.c.role == "aspiring_principal")
+        score = score + case((and_(wants_mentor, _behind(stage, years, my_stage, me.years_in_role)), MENTEE),
+                             else_=0)
+    saved = exists().where(Connection.owner_id == me.id, Connection.contact_id == a.c.id)
+    saved_me = exists().where(Connection.owner_id == a.c.id, Connection.contact_id == me.id)
+    dismissed = exists().where(Dismissal.owner_id == me.id, Dismissal.dismissed_id == a.c.id)
+    scored = (
+        select(a.c.id, score.label("score"))
+        .join(overlap, overlap.c.id == a.c.id)
+        .where(a.c.conference_id == me.conference_id, a.c.id != me.id, a.c.hidden.is_(False),
+               ~saved, ~saved_me, ~dismissed)
+        .subquery("scored"))
+    rows = db.session.execute(
+        select(scored.c.id, scored.c.score).where(scored.c.score > 0)
+        # Equal scores come in a different order for each viewer, so the same few people are
+        # not everyone's first suggestion.
+        .order_by(scored.c.score.desc(), (scored.c.id * 7919 + me.id * 104729) % 10007, scored.c.id)
+        .limit(limit))
+    return [(row.id, row.score) for row in rows]
+
+
+def _reasons(me: Attendee, other: Attendee, mentoring: set[int]) -> list[str]:
+    """Why this person, in the order that weighs most."""
+    reasons: list[str] = []
+    mentor_ids = {ai.interest_id for ai in other.interests if ai.interest_id in mentoring}
+    if _is_mentee(me, mentoring) and _offers_mentoring(other, mentoring) and _further_along(other, me):
+        experienced = other.years_in_role is not None and other.years_in_role >= EXPERIENCED_YEARS
+        reasons.append(f"{'An experienced' if experienced else 'A'} {other.role_label.lower()} open to mentoring"
+                       f" — you are {_article(_my_stage_label(me))}")
+    elif (_offers_mentoring(me, mentoring) and _further_along(me, other)
+          and (other.role == "aspiring_principal" or any(ai.seeks and ai.interest_id in mentoring
+                                                         for ai in other.interests))):
+        reasons.append(f"{_article(other.role_label.lower()).capitalize()} looking for mentoring"
+                       " — you offer mentoring")
+    match = match_between(me, other)
+    names = {ai.interest_id: ai.interest.name for ai in other.interests}
+    mentoring_names = {names[i] for i in mentor_ids}
+    for name in match.they_help_me:
+        if name not in mentoring_names or not reasons:
+            reasons.append(f"Can help with {name.lower() if _lower_ok(name) else name}, which you are looking for")
+    for name in match.i_help_them:
+        if name not in mentoring_names or not reasons:
+            reasons.append(f"Is looking for {name.lower() if _lower_ok(name) else name}, which you can help with")
+    plain = [n for n in match.shared if n not in match.they_help_me and n not in match.i_help_them]
+    if plain:
+        listed = [n.lower() if _lower_ok(n) else n for n in plain[:3]]
+        text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+        reasons.append(f"Both interested in {text}" + (f" (+{len(plain) - 3} more)" if len(plain) > 3 else ""))
+    return reasons
+
+
+def _lower_ok(name: str) -> bool:
+    """'School climate and culture' reads well in lower case; 'Pre-K' and 'PLN' do not."""
+    return not any(ch.isupper() for ch in name[1:])
+
+
+def _article(noun: str) -> str:
+    return ("an " if noun[:1].lower() in "aeiou" else "a ") + noun
+
+
+def _my_stage_label(me: Attendee) -> str:
+    if me.role in LEADER_ROLES and me.years_in_role is not None and me.years_in_role < EARLY_CAREER_YEARS:
+        return f"early-career {me.role_label.lower()}"
+    return me.role_label.lower()
+
+
+def _further_along(mentor: Attendee, mentee: Attendee) -> bool:
+    a, b = ROLE_STAGE.get(mentor.role, 1), ROLE_STAGE.get(mentee.role, 1)
+    if a != b:
+        return a > b
+    if mentor.years_in_role is None:
+        return False
+    if mentee.years_in_role is None:
+        return mentor.years_in_role >= EXPERIENCED_YEARS
+    return mentor.years_in_role >= mentee.years_in_role + EARLY_CAREER_YEARS
+
+
+def suggestions_for(me: Attendee, limit: int = 10) -> list[Suggestion]:
+    """People `me` has not saved (and who have not saved `me`), best match first, with reasons."""
+    mentoring = mentoring_interest_ids(me.conference_id)
+    ranked = _ranked(me, limit, mentoring)
+    if not ranked:
+        return []
+    people = {p.id: p for p in db.session.scalars(
+        select(Attendee).where(Attendee.id.in_([i for i, _ in ranked]))
+        .options(selectinload(Attendee.interests), selectinload(Attendee.channels)))}
+    return [Suggestion(people[i], score, _reasons(me, people[i], mentoring)) for i, score in ranked if i in people]
+
+
+def _same_conference_attendee(me: Attendee, attendee_id: int) -> Attendee:
+    other = db.session.get(Attendee, attendee_id)
+    if other is None or other.conference_id != me.conference_id:
+        raise DomainError("That person is not at your conference.")
+    if other.id == me.id:
+        raise DomainError("You can't dismiss yourself.")
+    return other
+
+
+def dismiss(me: Attendee, attendee_id: int) -> Attendee:
+    """Stop suggesting this person to `me` (dismissing twice is fine)."""
+    other = _same_conference_attendee(me, attendee_id)
+    if db.session.get(Dismissal, (me.id, other.id)) is None:
+        try:
+            with db.session.begin_nested():
+                db.session.add(Dismissal(owner_id=me.id, dismissed_id=other.id))
+                db.session.flush()
+        except IntegrityError:
+            pass  # dismissed at the same moment from another tab
+    return other
+
+
+def undo_dismiss(me: Attendee, attendee_id: int) -> Attendee:
+    """Suggest this person again."""
+    other = _same_conference_attendee(me, attendee_id)
+    db.session.execute(delete(Dismissal).where(Dismissal.owner_id == me.id, Dismissal.dismissed_id == other.id))
+    db.session.flush()
+    return other
+
+
+def dismissed_count(me: Attendee) -> int:
+    return db.session.scalar(select(func.count()).select_from(Dismissal).where(Dismissal.owner_id == me.id)) or 0

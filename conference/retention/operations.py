@@ -1,0 +1,206 @@
+"""`flask retention-run`, once a day: tell attendees a week ahead, keep the figures, then delete.
+
+Order matters and is kept in one transaction per conference: the organizer's aggregate figures
+are computed and stored first, and only then are the attendees' rows deleted. If the figures
+cannot be computed, nothing is deleted.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from flask import render_template
+from sqlalchemy import Table, delete, exists, func, insert, literal, select, update
+from sqlalchemy.exc import IntegrityError
+
+from conference.attendees.models import Attendee
+from conference.events.models import Conference, utcnow
+from conference.events.operations import local_today, long_date
+from conference.extensions import db
+from conference.mail import send_mail
+from conference.retention.models import RetentionNotice, RetentionRecord
+
+NOTICE_DAYS = 7
+
+
+@dataclass
+class RetentionReport:
+    conference: str
+    notices_sent: int = 0
+    notice_failures: list[tuple[str, str]] = field(default_factory=list)
+    deleted: int | None = None          # attendees deleted this run, if the data went
+    message: str = ""
+
+
+def deletion_day(conference: Conference, record: RetentionRecord | None, today: date) -> date:
+    """The first day the data may go: after retain_until, and a full week after the attendees were told."""
+    told = (record.notices_sent_on if record and record.notices_sent_on else today)
+    return max(conference.retain_until + timedelta(days=1), told + timedelta(days=NOTICE_DAYS))
+
+
+def record_for(conference: Conference) -> RetentionRecord:
+    record = db.session.get(RetentionRecord, conference.id)
+    if record is None:
+        record = RetentionRecord(conference_id=conference.id)
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def organizer_figures(conference: Conference) -> dict:
+    """The figures an organizer exports (every dashboard aggregate), as JSON-ready data."""
+    try:
+        from conference.organizer.exporters import figures_json
+        from conference.organizer.stats import dashboard
+    except ImportError:  # pragma: no cover  (an install without the organizer console)
+        return basic_figures(conference)
+    return figures_json(conference, dashboard(conference))
+
+
+def basic_figures(conference: Conference) -> dict:
+    """Counts of attendees, connections and attendees per role."""
+    from conference.contacts.models import Connection
+    per_role = dict(db.session.execute(select(Attendee.role, func.count()).where(
+        Attendee.conference_id == conference.id).group_by(Attendee.role)).all())
+    return {"format": "pln-connect-basic-figures", "conference": {"slug": conference.slug, "name": conference.name},
+            "attendees": sum(per_role.values()), "attendees_per_role": per_role,
+            "connections": db.session.scalar(select(func.count()).select_from(Connection).where(
+                Connection.conference_id == conference.id)) or 0}
+
+
+def save_figures(conference: Conference, now: datetime | None = None) -> RetentionRecord:
+    """Store the organizer's figures as they are now (kept after the attendees are deleted)."""
+    record = record_for(conference)
+    record.figures = organizer_figures(conference)
+    record.figures_saved_at = now or utcnow()
+    db.session.flush()
+    return record
+
+
+def figures_snapshot(conference: Conference) -> dict | None:
+    """The figures kept when the conference's data was deleted (None before)."""
+    record = db.session.get(RetentionRecord, conference.id)
+    return record.figures if record else None
+
+
+def _delete_with_dependents(table: Table, condition) -> None:
+    """Delete rows and, first, the rows whose foreign keys say CASCADE (SET NULL: cleared).
+
+    PostgreSQL cascades by itself; SQLite only with PRAGMA foreign_keys, so it is done here for every
+    table that refers to an attendee, including ones added later."""
+    for other in db.metadata.sorted_tables:
+        if other is table:
+            continue
+        for fk in other.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            referred = select(fk.column).where(condition)
+            action = (fk.ondelete or "").upper()
+            if action == "CASCADE":
+                _delete_with_dependents(other, fk.parent.in_(referred))
+            elif action == "SET NULL":
+                db.session.execute(update(other).where(fk.parent.in_(referred)).values({fk.parent.name: None}))
+    db.session.execute(delete(table).where(condition))
+
+
+def purge_attendees(conference: Conference) -> int:
+    """Delete every attendee of the conference with everything they made; returns how many."""
+    attendee = Attendee.__table__
+    condition = attendee.c.conference_id == conference.id
+    count = db.session.scalar(select(func.count()).select_from(attendee).where(condition)) or 0
+    try:
+        from conference.privacy.models import RetiredBadgeCode
+    except ImportError:  # pragma: no cover  (badge codes are retired where account deletion exists)
+        RetiredBadgeCode = None
+    if RetiredBadgeCode is not None:
+        # A printed badge of a deleted attendee must never open someone else's card.
+        retired = RetiredBadgeCode.__table__
+        db.session.execute(insert(retired).from_select(
+            ["code", "retired_at"], select(attendee.c.badge_code, literal(utcnow())).where(condition)))
+    db.session.expunge_all()
+    _delete_with_dependents(attendee, condition)
+    return count
+
+
+def _notify(conference: Conference, record: RetentionRecord, today: date, report: RetentionReport) -> None:
+    """Tell each attendee once, a week ahead, when their data goes and how to keep it."""
+    from conference.digest.operations import absolute_url
+    conference_id, name = conference.id, conference.name
+    goes_on = deletion_day(conference, record, today)
+    values = dict(conference_name=name, retain_until=long_date(conference.retain_until),
+                  deleted_on=long_date(goes_on), contacts_url=absolute_url("contacts.index"),
+                  data_url=absolute_url("pages.me"))
+    if record.notices_sent_on is None:
+        record.notices_sent_on = today
+    db.session.commit()
+    pending = list(db.session.scalars(
+        select(Attendee.id).where(Attendee.conference_id == conference_id,
+                                  ~exists().where(RetentionNotice.attendee_id == Attendee.id))
+        .order_by(Attendee.id)))
+    for attendee_id in pending:
+        attendee = db.session.get(Attendee, attendee_id)
+        email = attendee.email
+        try:
+            body = render_template("retention/notice.txt", first_name=attendee.name.split()[0], **values)
+            with db.session.begin_nested():
+                db.session.add(RetentionNotice(attendee_id=attendee_id))
+                db.session.flush()
+                send_mail(email, f"Your PLN Connect contacts from {name} will be deleted on {values['deleted_on']}",
+                          body)
+            db.session.commit()
+            report.notices_sent += 1
+        except IntegrityError:
+            db.session.rollback()
+        except Exception as error:  # noqa: BLE001  (one bad address must not stop the others)
+            db.session.rollback()
+            report.notice_failures.append((email, f"{type(error).__name__}: {error}"))
+        finally:
+            db.session.expunge_all()
+
+
+def run_for(conference: Conference, today: date | None = None) -> RetentionReport:
+    """One conference's retention step for `today` (the venue's date by default)."""
+    today = today or local_today(conference)
+    report = RetentionReport(conference=conference.slug)
+    if conference.retain_until is None:
+        report.message = "no retention date set"
+        return report
+    record = record_for(conference)
+    if record.purged_at is not None:
+        report.message = f"data already deleted on {record.purged_at:%Y-%m-%d}"
+        return report
+    if conference.closes_on is None or conference.closes_on > conference.retain_until:
+        report.message = "not deleted: set a closing date on or before the retention date"
+        return report
+    conference_id = conference.id
+    if today >= conference.retain_until - timedelta(days=NOTICE_DAYS):
+        _notify(conference, record, today, report)
+        conference = db.session.get(Conference, conference_id)
+        record = db.session.get(RetentionRecord, conference_id)
+    goes_on = deletion_day(conference, record, today)
+    if today < goes_on:
+        if record.notices_sent_on:
+            report.message = f"attendees told; data will be deleted on {goes_on:%Y-%m-%d}"
+        else:
+            report.message = f"nothing to do until {conference.retain_until - timedelta(days=NOTICE_DAYS):%Y-%m-%d}"
+        db.session.commit()
+        return report
+    record = save_figures(conference)
+    report.deleted = purge_attendees(conference)
+    record = db.session.get(RetentionRecord, conference_id)
+    record.purged_at = utcnow()
+    record.attendees_deleted = report.deleted
+    db.session.commit()
+    report.message = f"figures kept; {report.deleted} attendees' data deleted"
+    return report
+
+
+def run_retention(today: date | None = None) -> list[RetentionReport]:
+    """Every conference with a retention date, one after the other."""
+    ids = list(db.session.scalars(select(Conference.id).where(Conference.retain_until.is_not(None))
+                                  .order_by(Conference.id)))
+    reports = []
+    for conference_id in ids:
+        conference = db.session.get(Conference, conference_id)
+        reports.append(run_for(conference, today))
+    return reports
