@@ -25,6 +25,13 @@ def development_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+def _flag(value: str | None) -> bool | None:
+    """'true'/'false' (any case) from the environment; None when unset or blank."""
+    if value is None or not value.strip():
+        return None
+    return value.strip().lower() in ("1", "true", "yes", "on")
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings for create_app: environment first, defaults for development after."""
     env = os.environ
@@ -43,10 +50,21 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_OUTBOX": env.get("MAIL_OUTBOX") or str(Path(instance_path) / "outbox"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": env.get("SESSION_COOKIE_SECURE", "").lower() == "true",
+        # None: decided in security.init_app (Secure when PUBLIC_BASE_URL is https, outside debug and tests).
+        "SESSION_COOKIE_SECURE": _flag(env.get("SESSION_COOKIE_SECURE")),
+        # How many proxies (load balancer, nginx) sit in front and set X-Forwarded-For/-Proto.
+        "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0") or 0),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=400),
         "SIGN_IN_LINK_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 100_000,   # one multipart text field
+        "MAX_FORM_PARTS": 500,
+        # Rate limits (conference/ratelimits.py): in memory per process unless a shared store is given.
+        "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED")) is not False,
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STRATEGY": "sliding-window-counter",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": "pln",
         "WTF_CSRF_TIME_LIMIT": None,
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/javascript", "application/javascript",

@@ -44,7 +44,14 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(error):
-        return page(413, "That was too much to send at once", "Shorten what you typed and try again.")
+        return page(413, "That was too much to send at once",
+                    "Shorten what you typed (a note can be up to 2,000 characters) and send it again.")
+
+    @app.errorhandler(429)
+    def too_many_requests(error):
+        return page(429, "Too many tries in a short time",
+                    "Please wait a minute, then try again. We limit how fast codes and sign-in emails can be "
+                    "tried so that nobody can guess their way to other people's badges.")
 
     @app.errorhandler(500)
     def server_error(error):

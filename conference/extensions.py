@@ -1,6 +1,8 @@
 """Extensions created unbound; create_app binds them."""
 from flask_compress import Compress
 from flask_htmx import HTMX
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -24,3 +26,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 htmx = HTMX()
 compress = Compress()
+# Limits themselves live in conference/ratelimits.py; storage comes from RATELIMIT_STORAGE_URI.
+limiter = Limiter(key_func=get_remote_address)

@@ -17,7 +17,9 @@ ON_POSTGRES = DATABASE_URL.startswith("postgresql")
 def test_config(tmp_path, **extra) -> dict:
     return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": DATABASE_URL, "SECRET_KEY": "test-secret",
             "WTF_CSRF_ENABLED": False, "MAIL_SERVER": "", "MAIL_OUTBOX": str(tmp_path / "outbox"),
-            "PUBLIC_BASE_URL": "https://pln.example.org", **extra}
+            "PUBLIC_BASE_URL": "https://pln.example.org",
+            "RATELIMIT_ENABLED": False,  # tests/test_rate_limits.py turns them on
+            **extra}
 
 
 test_config.__test__ = False  # a helper, not a test, wherever it is imported

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, IntegerField, SelectField, StringField, TelField, URLField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import (BooleanField, EmailField, Field, IntegerField, RadioField, SelectField, StringField, TelField,
+                     URLField)
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES
 from conference.attendees.operations import ProfileInput
@@ -31,12 +32,35 @@ class YearsField(IntegerField):
                 raise ValueError("Enter the years in your current role as a number, like 3.") from None
 
 
+VISIBILITY_CHOICES = [
+    ("anyone", "Anyone"),
+    ("mutual", "People I save"),
+    ("nobody", "Nobody"),
+]
+
+
+class VisibilityField(RadioField):
+    """Who sees one channel. The on/off switch this replaced posted "y" or nothing: still understood."""
+
+    _SWITCH = {"y": "anyone", "on": "anyone", "true": "anyone", "": "nobody"}
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            value = valuelist[0].strip().lower()
+            self.data = self._SWITCH.get(value, value)
+
+    def pre_validate(self, form):
+        if self.data not in dict(VISIBILITY_CHOICES):
+            raise ValidationError("Choose who can see this: anyone, people you save back, or nobody.")
+
+
 def _channel_fields(cls):
     for kind, label in CHANNELS.items():
         field_class = {"phone": TelField, "email": EmailField, "website": URLField}.get(kind, StringField)
         setattr(cls, f"ch_{kind}", field_class(label, validators=[Length(max=300)]))
-        setattr(cls, f"ch_{kind}_share", BooleanField(f"Share my {label.lower()} when someone scans me",
-                                                   default=kind != "email"))
+        # Privacy by default for the email; everything else a person types is meant to be shared.
+        setattr(cls, f"ch_{kind}_share", VisibilityField(f"Who sees your {label.lower()}", choices=VISIBILITY_CHOICES,
+                                                      default="nobody" if kind == "email" else "anyone"))
     return cls
 
 
@@ -57,6 +81,7 @@ class ProfileForm(FlaskForm):
     years_in_role = YearsField("Years in this role", validators=[Optional()])
     offers = IdListField("I can help with", default=set)
     seeks = IdListField("I'm looking for", default=set)
+    hidden = BooleanField("Hide me from suggestions and from the signed-out card")
 
     def channel_fields(self):
         return [(kind, self[f"ch_{kind}"], self[f"ch_{kind}_share"]) for kind in CHANNELS]
@@ -67,12 +92,13 @@ class ProfileForm(FlaskForm):
             school=self.school.data or "", district=self.district.data or "", state=self.state.data or "",
             grade_band=self.grade_band.data or None, years_in_role=self.years_in_role.data, offers=set(self.offers.data or ()),
             seeks=set(self.seeks.data or ()),
-            channels={kind: (self._channel_value(kind), bool(self[f"ch_{kind}_share"].data)) for kind in CHANNELS})
+            channels={kind: (self._channel_value(kind), self[f"ch_{kind}_share"].data) for kind in CHANNELS},
+            hidden=bool(self.hidden.data))
 
     def _channel_value(self, kind: str) -> str:
         value = (self[f"ch_{kind}"].data or "").strip()
         # A blank contact email means "the email I joined with", when shared.
-        if kind == "email" and not value and self.ch_email_share.data:
+        if kind == "email" and not value and self.ch_email_share.data in ("anyone", "mutual"):
             return self.email.data or ""
         return value
 
@@ -89,4 +115,5 @@ class ProfileForm(FlaskForm):
             self[f"ch_{kind}"].data = channel.value if channel else ""
             if kind == "email" and channel and channel.value == attendee.email:
                 self.ch_email.data = ""
-            self[f"ch_{kind}_share"].data = channel.visibility != "nobody" if channel else kind != "email"
+            self[f"ch_{kind}_share"].data = channel.visibility if channel else self[f"ch_{kind}_share"].default
+        self.hidden.data = attendee.hidden

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from conference.attendees.channels import BadChannel, normalise_channel, normalise_email
-from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES, Attendee, Channel
+from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES, VISIBILITIES, Attendee, Channel
 from conference.attendees.states import STATES
 from conference.badges.codes import new_code
 from conference.errors import DomainError
@@ -15,6 +15,7 @@ from conference.events.models import Conference
 from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
+from conference.privacy.models import RetiredBadgeCode
 
 
 @dataclass
@@ -29,8 +30,19 @@ class ProfileInput:
     years_in_role: int | None = None
     offers: set[int] = field(default_factory=set)
     seeks: set[int] = field(default_factory=set)
-    # kind -> (typed value, shared when scanned)
-    channels: dict[str, tuple[str, bool]] = field(default_factory=dict)
+    # kind -> (typed value, who sees it: "anyone" | "mutual" | "nobody"; True/False mean anyone/nobody)
+    channels: dict[str, tuple[str, str | bool]] = field(default_factory=dict)
+    # "Hide me from suggestions and from the signed-out card"; None leaves it as it is.
+    hidden: bool | None = None
+
+
+def _visibility(shared: str | bool) -> str | None:
+    """The stored visibility for what a form or a caller gave; None if it means nothing."""
+    if shared is True:
+        return "anyone"
+    if shared is False:
+        return "nobody"
+    return shared if shared in VISIBILITIES else None
 
 
 def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | None) -> dict:
@@ -75,6 +87,9 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
             continue
         if not (typed or "").strip():
             continue
+        if _visibility(shared) is None:
+            errors[f"channel:{kind}_share"] = f"Choose who can see your {CHANNELS[kind].lower()}."
+            continue
         try:
             channels[kind] = (normalise_channel(kind, typed), shared)
         except BadChannel as bad:
@@ -114,13 +129,21 @@ def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
     for kind, (value, shared) in cleaned["channels"].items():
         channel = current.get(kind) or Channel(kind=kind)
         channel.value = value
-        # A switch turned on shares with anyone who scans; "mutual" survives an unchanged "on".
-        if not shared:
-            channel.visibility = "nobody"
-        elif channel.visibility != "mutual":
-            channel.visibility = "anyone"
+        # A caller that only knows "shared" (True) keeps an existing "mutual" as it is.
+        if not (shared is True and channel.visibility == "mutual"):
+            channel.visibility = _visibility(shared)
         if kind not in current:
             attendee.channels.append(channel)
+    if profile.hidden is not None:
+        attendee.hidden = profile.hidden
+
+
+def new_badge_code() -> str:
+    """A random code that no attendee has and no deleted account ever had."""
+    while True:
+        code = new_code()
+        if not db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)):
+            return code
 
 
 def join_conference(conference: Conference, profile: ProfileInput) -> Attendee:
@@ -132,7 +155,7 @@ def join_conference(conference: Conference, profile: ProfileInput) -> Attendee:
     attendee = Attendee(conference=conference, role=profile.role, badge_code="")
     _apply(attendee, profile, cleaned)
     for _ in range(5):
-        attendee.badge_code = new_code()
+        attendee.badge_code = new_badge_code()
         try:
             with db.session.begin_nested():
                 db.session.add(attendee)

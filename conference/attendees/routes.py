@@ -9,6 +9,7 @@ from conference.auth import login_required, sign_in
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.htmx import render
+from conference import ratelimits
 
 
 def _merge_errors(form: ProfileForm, error: DomainError) -> None:
@@ -24,6 +25,7 @@ def _merge_errors(form: ProfileForm, error: DomainError) -> None:
 
 
 @bp.route("/<slug>/join", methods=["GET", "POST"])
+@ratelimits.join
 def join(slug: str):
     """Join a conference: profile, interests, channels; signs this device in."""
     conference = conference_by_slug(slug) or abort(404)

@@ -8,6 +8,7 @@ from conference.badges import bp
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.badges.qr import qr_svg
 from conference.htmx import render
+from conference import ratelimits
 
 
 def badge_url(code: str) -> str:
@@ -26,6 +27,7 @@ def mine():
 
 
 @bp.get("/code")
+@ratelimits.badge_lookup
 def enter():
     """Type a badge code (or paste a badge link); valid codes go to the card."""
     typed = request.args.get("code", "")

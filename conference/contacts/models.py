@@ -21,14 +21,20 @@ class Connection(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    # NULL once the contact deleted their account: the owner keeps a "removed attendee" row and their note.
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="SET NULL"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     tags: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     owner: Mapped[Attendee] = relationship(foreign_keys=[owner_id])
-    contact: Mapped[Attendee] = relationship(foreign_keys=[contact_id])
+    contact: Mapped[Attendee | None] = relationship(foreign_keys=[contact_id])
+
+    @property
+    def removed(self) -> bool:
+        """The contact deleted their account; only the owner's note and tags are left."""
+        return self.contact_id is None
 
     @property
     def tag_list(self) -> list[str]:

@@ -106,7 +106,8 @@ def remove_contact(owner: Attendee, connection_id: int) -> None:
 def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = None) -> list[Connection]:
     """The owner's contacts, newest first, matching a search over name, school, district and note."""
     contact = aliased(Attendee)
-    stmt = (select(Connection).join(contact, Connection.contact_id == contact.id)
+    # Outer join: a contact who deleted their account stays in the list as "removed attendee".
+    stmt = (select(Connection).outerjoin(contact, Connection.contact_id == contact.id)
             .where(Connection.owner_id == owner.id)
             .options(selectinload(Connection.contact).selectinload(Attendee.interests),
                      selectinload(Connection.contact).selectinload(Attendee.channels))
@@ -126,7 +127,8 @@ def savers_of(attendee: Attendee) -> tuple[int, list[Attendee]]:
     """How many people saved `attendee`, and those not saved back yet (newest first)."""
     total = db.session.scalar(select(func.count()).select_from(Connection)
                               .where(Connection.contact_id == attendee.id)) or 0
-    mine = select(Connection.contact_id).where(Connection.owner_id == attendee.id)
+    # Without NULLs ("removed attendee" rows): NOT IN a list holding NULL matches nothing.
+    mine = select(Connection.contact_id).where(Connection.owner_id == attendee.id, Connection.contact_id.is_not(None))
     pending = db.session.scalars(
         select(Attendee).join(Connection, Connection.owner_id == Attendee.id)
         .where(Connection.contact_id == attendee.id, Attendee.id.not_in(mine))
@@ -134,9 +136,9 @@ def savers_of(attendee: Attendee) -> tuple[int, list[Attendee]]:
     return total, list(pending)
 
 
-def visible_channels(subject: Attendee, viewer: Attendee | None) -> list[Channel]:
+def visible_channels(subject: Attendee | None, viewer: Attendee | None) -> list[Channel]:
     """The channels `viewer` may see on `subject`'s card: only what `subject` chose to share."""
-    if viewer is None or viewer.conference_id != subject.conference_id:
+    if subject is None or viewer is None or viewer.conference_id != subject.conference_id:
         return []
     if viewer.id == subject.id:
         return list(subject.channels)

@@ -16,6 +16,8 @@ from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.interests.operations import match_between
 from conference.interests.models import Interest
+from conference.privacy.operations import is_retired
+from conference import ratelimits
 
 
 def _channels(subject, viewer):
@@ -33,7 +35,9 @@ def _card_context(subject, form=None, saved=False, status=200):
     return dict(subject=subject, form=form, connection=connection, saved=saved, status=status,
                 channels=_channels(subject, me), code=display(subject.badge_code),
                 match=match_between(me, subject) if same_conference else None,
-                same_conference=same_conference)
+                same_conference=same_conference,
+                # "Hide me ... from the signed-out card": nothing identifying outside the conference.
+                private=subject.hidden and not same_conference)
 
 
 def _unknown_code(typed: str, message: str):
@@ -41,6 +45,7 @@ def _unknown_code(typed: str, message: str):
 
 
 @bp.get("/c/<code>")
+@ratelimits.badge_lookup
 def card(code: str):
     """A badge's card: who this is, what we share, and Save with a note."""
     try:
@@ -48,6 +53,9 @@ def card(code: str):
     except MalformedCode as bad:
         return _unknown_code(code, str(bad))
     if subject is None:
+        if is_retired(normalise(code)):
+            return render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
+                          error="This badge was removed: its owner deleted their account.")
         return _unknown_code(code, "No badge has this code. Check it against the badge and type it again.")
     return render("contacts/card.html", **_card_context(subject, saved=bool(request.args.get("saved"))))
 
@@ -117,8 +125,10 @@ def show(connection_id: int):
 
 
 def _show_context(connection, form=None, editing=False) -> dict:
-    return dict(connection=connection, subject=connection.contact, editing=editing, remove_form=ConfirmForm(),
-                channels=_channels(connection.contact, g.attendee), match=match_between(g.attendee, connection.contact),
+    contact = connection.contact  # None: they deleted their account
+    return dict(connection=connection, subject=contact, editing=editing, remove_form=ConfirmForm(),
+                channels=_channels(contact, g.attendee),
+                match=match_between(g.attendee, contact) if contact is not None else None,
                 form=form or NoteForm(formdata=None, note=connection.note, tags=", ".join(connection.tag_list)))
 
 

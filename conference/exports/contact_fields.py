@@ -49,9 +49,19 @@ def local_date(moment: datetime, tz_name: str) -> str:
     return f"{local:%B} {local.day}, {local.year}"
 
 
+REMOVED_NAME = "Removed attendee"
+
+
 def contact_fields(connection: Connection) -> ContactFields:
     owner, contact = connection.owner, connection.contact
-    conference = contact.conference
+    conference = owner.conference  # saved contacts are always from the owner's conference
+    met_at = f"Met at {conference.name}, {local_date(connection.created_at, conference.timezone)}"
+    if contact is None:
+        # They deleted their account: nothing about them, only the owner's own note and tags.
+        return ContactFields(
+            name=REMOVED_NAME, given=REMOVED_NAME, family="", role="", school="", district="", state="",
+            channels={}, profile_urls={}, note=connection.note, tags=connection.tag_list, shared_interests=[],
+            met_at=met_at, conference=conference.name, saved_at=connection.created_at)
     channels = {c.kind: c.value for c in visible_channels(contact, owner)}
     given, family = split_name(contact.name)
     return ContactFields(
@@ -60,5 +70,4 @@ def contact_fields(connection: Connection) -> ContactFields:
         profile_urls={k: channel_href(k, v) for k, v in channels.items()
                       if k in ("x", "instagram", "linkedin", "bluesky", "website")},
         note=connection.note, tags=connection.tag_list, shared_interests=match_between(owner, contact).shared,
-        met_at=f"Met at {conference.name}, {local_date(connection.created_at, conference.timezone)}",
-        conference=conference.name, saved_at=connection.created_at)
+        met_at=met_at, conference=conference.name, saved_at=connection.created_at)

@@ -30,7 +30,8 @@ def _slug(text: str) -> str:
 @login_required
 def all_vcards():
     """Every contact in one .vcf file, for the phone's address book."""
-    fields = [contact_fields(c) for c in contacts_for(g.attendee)]
+    # A "removed attendee" has no way to be reached: no card for the address book (the CSV keeps the note).
+    fields = [contact_fields(c) for c in contacts_for(g.attendee) if not c.removed]
     return _download(vcards(fields), "text/vcard", f"{_slug(g.attendee.conference.name)}-contacts.vcf")
 
 
@@ -42,7 +43,7 @@ def one_vcard(connection_id: int):
         connection = owned_connection(g.attendee, connection_id)
     except DomainError:
         abort(404)
-    return _download(vcard(contact_fields(connection)), "text/vcard", f"{_slug(connection.contact.name)}.vcf")
+    return _download(vcard(contact_fields(connection)), "text/vcard", f"{_slug(connection.contact.name if connection.contact else 'removed-attendee')}.vcf")
 
 
 @bp.get("/me/contacts.csv")

@@ -1,0 +1,110 @@
+"""Everything the app holds about one attendee: to download, and to delete."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import Table, delete, func, select, update
+
+from conference.attendees.models import Attendee
+from conference.auth.models import SignInToken
+from conference.badges.codes import display
+from conference.contacts.models import Connection
+from conference.contacts.operations import contacts_for
+from conference.events.models import utcnow
+from conference.extensions import db
+from conference.privacy.models import RetiredBadgeCode
+
+# Other domains add what they hold about a person (follow-ups, circles ...):
+# DATA_SECTIONS["followups"] = lambda attendee: [...]  (plain JSON values)
+DATA_SECTIONS: dict[str, Callable[[Attendee], Any]] = {}
+
+
+def data_section(name: str):
+    """Register `fn(attendee)` as one more section of the /me/data download."""
+    def register(fn):
+        DATA_SECTIONS[name] = fn
+        return fn
+    return register
+
+
+def _when(moment) -> str | None:
+    return moment.isoformat(timespec="seconds") + "Z" if moment else None
+
+
+def my_data(attendee: Attendee) -> dict:
+    """What the app holds about `attendee`, as plain JSON values (their own contacts included)."""
+    from conference.exports.contact_fields import contact_fields
+    conference = attendee.conference
+    contacts = []
+    for connection in contacts_for(attendee):
+        fields = contact_fields(connection)
+        contacts.append({
+            "name": fields.name, "removed": connection.removed, "role": fields.role, "school": fields.school,
+            "district": fields.district, "state": fields.state, "channels": fields.channels,
+            "shared_interests": fields.shared_interests, "note": connection.note, "tags": connection.tag_list,
+            "saved_at": _when(connection.created_at), "updated_at": _when(connection.updated_at)})
+    saved_by = db.session.scalar(select(func.count()).select_from(Connection)
+                                 .where(Connection.contact_id == attendee.id)) or 0
+    tokens = db.session.scalars(select(SignInToken).where(SignInToken.attendee_id == attendee.id)
+                                .order_by(SignInToken.created_at))
+    data = {
+        "exported_at": _when(utcnow()),
+        "conference": {"name": conference.name, "slug": conference.slug, "dates": conference.dates_label},
+        "profile": {
+            "name": attendee.name, "email": attendee.email, "role": attendee.role_label,
+            "school": attendee.school, "district": attendee.district, "state": attendee.state,
+            "grade_band": attendee.grade_band_label, "years_in_role": attendee.years_in_role,
+            "badge_code": display(attendee.badge_code), "joined_at": _when(attendee.joined_at),
+            "hidden_from_suggestions_and_signed_out_card": attendee.hidden,
+        },
+        "interests": [{"name": ai.interest.name, "can_help": ai.offers, "looking_for": ai.seeks}
+                      for ai in sorted(attendee.interests, key=lambda ai: (ai.interest.position, ai.interest.name))],
+        "channels": [{"kind": c.kind, "label": c.label, "value": c.value, "who_sees_it": c.visibility}
+                     for c in attendee.channels],
+        "contacts": contacts,
+        "people_who_saved_me": saved_by,
+        "sign_in_links": [{"created_at": _when(t.created_at), "expires_at": _when(t.expires_at),
+                           "used_at": _when(t.used_at)} for t in tokens],
+    }
+    for name, section in DATA_SECTIONS.items():
+        data[name] = section(attendee)
+    return data
+
+
+def is_retired(code: str) -> bool:
+    """True if `code` belonged to an account that was deleted."""
+    return db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)) is not None
+
+
+def _delete_with_dependents(table: Table, condition) -> None:
+    """Delete rows of `table`, first doing to the rows that refer to them what their foreign keys say.
+
+    PostgreSQL does this by itself; SQLite only with PRAGMA foreign_keys, so we do it here, for every
+    table that refers to an attendee now or later (follow-ups, circles ...)."""
+    for other in db.metadata.sorted_tables:
+        if other is table:
+            continue
+        for fk in other.foreign_keys:
+            if fk.column.table is not table:
+                continue
+            referred = select(fk.column).where(condition)
+            action = (fk.ondelete or "").upper()
+            if action == "CASCADE":
+                _delete_with_dependents(other, fk.parent.in_(referred))
+            elif action == "SET NULL":
+                db.session.execute(update(other).where(fk.parent.in_(referred)).values({fk.parent.name: None}))
+    db.session.execute(delete(table).where(condition))
+
+
+def delete_account(attendee: Attendee) -> None:
+    """Remove the attendee with their profile, interests, channels, contacts, notes and sign-in links.
+
+    People who saved them keep their row (and their own note) as a "removed attendee"; the badge
+    code is retired so it never points at anyone again."""
+    code = attendee.badge_code
+    db.session.add(RetiredBadgeCode(code=code))
+    db.session.flush()
+    db.session.expunge(attendee)  # with its interests and channels; the rows go below
+    _delete_with_dependents(Attendee.__table__, Attendee.__table__.c.id == attendee.id)
+    db.session.expire_all()

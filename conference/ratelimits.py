@@ -1,0 +1,117 @@
+"""Who may try how often: decorators for the routes someone could abuse in a loop.
+
+Each limit string can be overridden in the app config under its name below (e.g.
+RATELIMIT_BADGE_MISSES="5 per minute"). Counters live in RATELIMIT_STORAGE_URI: memory:// keeps
+them per process (with several gunicorn workers each has its own); redis://host:6379 shares them
+between processes and servers (needs the `redis` package).
+
+A venue's Wi-Fi puts hundreds of people behind one IP address, so limits per IP are generous and
+the strict ones are per signed-in attendee. Badge lookups that find nobody are counted far more
+strictly than lookups that find a badge: scanning a hundred people in an hour is normal, guessing
+codes is not, and a loop of guesses fails nearly every time.
+"""
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+
+from flask import current_app, request, session
+from flask_limiter.util import get_remote_address
+
+from conference.extensions import limiter
+
+DEFAULTS = {
+    # GET /c/<code> and GET /code?code=...
+    "RATELIMIT_BADGE_LOOKUPS": "120 per minute; 1200 per hour",          # per signed-in attendee
+    "RATELIMIT_BADGE_LOOKUPS_PER_IP": "600 per minute; 6000 per hour",
+    "RATELIMIT_BADGE_MISSES": "10 per minute; 50 per hour; 200 per day",  # unknown or malformed codes
+    "RATELIMIT_BADGE_MISSES_PER_IP": "100 per minute; 600 per hour",
+    # POST /signin: emails sent to one address, and requests from one IP
+    "RATELIMIT_SIGNIN_PER_ADDRESS": "3 per 10 minutes; 10 per day",
+    "RATELIMIT_SIGNIN_PER_IP": "30 per 10 minutes; 200 per day",
+    # POST /<slug>/join
+    "RATELIMIT_JOINS_PER_IP": "60 per 10 minutes; 600 per day",
+    # The offline-scan sync endpoint: each scan in a batch counts once (see sync_limit)
+    "RATELIMIT_SYNC_SCANS": "300 per minute; 2000 per hour",             # per signed-in attendee
+    "RATELIMIT_SYNC_PER_IP": "600 per minute",
+}
+
+# Responses that mean "no badge has this code": not found, removed, malformed.
+MISS_STATUSES = (404, 410, 422)
+
+
+def _configured(name: str) -> Callable[[], str]:
+    return lambda: current_app.config.get(name) or DEFAULTS[name]
+
+
+def client_ip() -> str:
+    return "ip:" + (get_remote_address() or "unknown")
+
+
+def signed_in_attendee() -> str:
+    # The session, not g.attendee: limits are checked before the attendee is loaded.
+    return f"attendee:{session.get('attendee_id')}"
+
+
+def _signed_out() -> bool:
+    return not session.get("attendee_id")
+
+
+def _missed(response) -> bool:
+    return response.status_code in MISS_STATUSES
+
+
+def _sign_in_address() -> str:
+    # Hashed, so the limiter's store never holds anyone's email address.
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "email:" + hashlib.sha256(email.encode()).hexdigest()[:32]
+
+
+def _apply(view, decorators):
+    for decorate in reversed(decorators):
+        view = decorate(view)
+    return view
+
+
+def badge_lookup(view):
+    """Limits for a route that turns a typed or scanned code into a person."""
+    return _apply(view, [
+        limiter.shared_limit(_configured("RATELIMIT_BADGE_LOOKUPS"), scope="badge-lookups",
+                             key_func=signed_in_attendee, exempt_when=_signed_out),
+        limiter.shared_limit(_configured("RATELIMIT_BADGE_LOOKUPS_PER_IP"), scope="badge-lookups-ip",
+                             key_func=client_ip),
+        limiter.shared_limit(_configured("RATELIMIT_BADGE_MISSES"), scope="badge-misses",
+                             key_func=signed_in_attendee, exempt_when=_signed_out, deduct_when=_missed),
+        limiter.shared_limit(_configured("RATELIMIT_BADGE_MISSES_PER_IP"), scope="badge-misses-ip",
+                             key_func=client_ip, deduct_when=_missed),
+    ])
+
+
+def sign_in_request(view):
+    """Limits on asking for a sign-in email: per address asked for, and per IP."""
+    return _apply(view, [
+        limiter.limit(_configured("RATELIMIT_SIGNIN_PER_ADDRESS"), key_func=_sign_in_address, methods=["POST"]),
+        limiter.limit(_configured("RATELIMIT_SIGNIN_PER_IP"), key_func=client_ip, methods=["POST"]),
+    ])
+
+
+def join(view):
+    """Limits on creating attendees: per IP (a venue shares one, so it is generous)."""
+    return limiter.limit(_configured("RATELIMIT_JOINS_PER_IP"), key_func=client_ip, methods=["POST"])(view)
+
+
+def batch_size() -> int:
+    """Scans in a JSON sync batch: a top-level list, or the list under "scans"; at least 1."""
+    body = request.get_json(silent=True)
+    if isinstance(body, dict):
+        body = body.get("scans")
+    return max(1, len(body)) if isinstance(body, list) else 1
+
+
+def sync_limit(view):
+    """Limits for the offline-scan sync endpoint: each scan in the batch costs one."""
+    return _apply(view, [
+        limiter.limit(_configured("RATELIMIT_SYNC_SCANS"), key_func=signed_in_attendee, exempt_when=_signed_out,
+                      methods=["POST"], cost=batch_size),
+        limiter.limit(_configured("RATELIMIT_SYNC_PER_IP"), key_func=client_ip, methods=["POST"]),
+    ])
