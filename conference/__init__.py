@@ -51,6 +51,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.network import bp as network_bp
     for blueprint in (network_bp, followups_bp, circles_bp, digest_bp):
         app.register_blueprint(blueprint)
+    # The organizer console (issue 4); its flask commands come with its blueprint.
+    import conference.organizer.routes  # noqa: F401
+    from conference.organizer import bp as organizer_bp
+    app.register_blueprint(organizer_bp)
 
     from conference import auth, errors, demo
     auth.init_app(app)

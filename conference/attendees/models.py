@@ -72,10 +72,20 @@ class Attendee(db.Model):
     # "Hide me from suggestions": never shown in anyone's "people to meet".
     hidden: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Registrants an organizer imported: the last import that created or changed the row, and
+    # when the person first signed in to claim it (NULL: not claimed yet). Both NULL for joiners.
+    import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"),
+                                                        index=True)
+    claimed_at: Mapped[datetime | None]
 
     conference: Mapped[Conference] = relationship(lazy="joined")
     interests: Mapped[list[AttendeeInterest]] = relationship(cascade="all, delete-orphan", lazy="selectin")
     channels: Mapped[list[Channel]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+
+    @property
+    def has_joined(self) -> bool:
+        """Joined by themselves, or claimed the profile an organizer imported."""
+        return self.import_batch_id is None or self.claimed_at is not None
 
     @property
     def role_label(self) -> str:

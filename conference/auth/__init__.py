@@ -11,10 +11,23 @@ bp = Blueprint("auth", __name__)
 
 
 def sign_in(attendee) -> None:
-    """Remember the attendee on this device (a long-lived session cookie)."""
+    """Remember the attendee on this device (a long-lived session cookie); an organizer stays signed in."""
+    organizer_id = session.get("organizer_id")
     session.clear()
     session.permanent = True
     session["attendee_id"] = attendee.id
+    if organizer_id:
+        session["organizer_id"] = organizer_id
+
+
+def sign_in_organizer(organizer) -> None:
+    """Remember the organizer on this device; an attendee signed in here stays signed in."""
+    attendee_id = session.get("attendee_id")
+    session.clear()
+    session.permanent = True
+    session["organizer_id"] = organizer.id
+    if attendee_id:
+        session["attendee_id"] = attendee_id
 
 
 def sign_out() -> None:
@@ -33,11 +46,14 @@ def login_required(view):
 
 def init_app(app: Flask) -> None:
     from conference.attendees.models import Attendee
+    from conference.organizer.models import Organizer
 
     @app.before_request
     def load_attendee():
         attendee_id = session.get("attendee_id")
         g.attendee = db.session.get(Attendee, attendee_id) if attendee_id else None
+        organizer_id = session.get("organizer_id")
+        g.organizer = db.session.get(Organizer, organizer_id) if organizer_id else None
 
     @app.context_processor
     def inject_attendee():

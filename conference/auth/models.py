@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.attendees.models import Attendee
@@ -11,14 +11,20 @@ from conference.extensions import db
 
 
 class SignInToken(db.Model):
-    """A one-time sign-in link. Only the SHA-256 of the token is stored."""
+    """A one-time sign-in link, for an attendee or an organizer. Only the SHA-256 of the token is stored."""
+
+    __table_args__ = (
+        CheckConstraint("(attendee_id IS NULL) <> (organizer_id IS NULL)", name="one_person"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    attendee_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), index=True)
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     next_path: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
 
-    attendee: Mapped[Attendee] = relationship()
+    attendee: Mapped[Attendee | None] = relationship()
+    organizer: Mapped["Organizer | None"] = relationship()  # noqa: F821  (conference.organizer.models)

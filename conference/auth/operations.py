@@ -35,6 +35,16 @@ def issue_sign_in_token(attendee: Attendee, minutes: int, next_path: str = "") -
     return token
 
 
+def issue_organizer_token(organizer, minutes: int, next_path: str = "") -> str:
+    """A new sign-in token for an organizer (same rules as an attendee's)."""
+    token = secrets.token_urlsafe(32)
+    db.session.add(SignInToken(organizer_id=organizer.id, token_hash=_hash(token),
+                               next_path=safe_next(next_path),
+                               expires_at=utcnow() + timedelta(minutes=minutes)))
+    db.session.flush()
+    return token
+
+
 def attendees_for_email(email: str) -> list[Attendee]:
     return list(db.session.scalars(
         select(Attendee).where(Attendee.email == email.strip().lower()).order_by(Attendee.joined_at.desc())))
@@ -60,5 +70,8 @@ def redeem_sign_in_token(token: str) -> SignInToken:
         .values(used_at=utcnow()))
     if used.rowcount != 1:
         raise DomainError("This sign-in link was already used. Each link works once: ask for a new one below.")
+    attendee = found.attendee
+    if attendee is not None and attendee.import_batch_id is not None and attendee.claimed_at is None:
+        attendee.claimed_at = utcnow()  # an imported registrant claims their profile
     db.session.flush()
     return found

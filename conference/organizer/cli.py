@@ -1,0 +1,129 @@
+"""Organizer commands: `flask create-organizer`, `flask import-registrants`, `flask badges-pdf`."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app, url_for
+
+from conference.attendees.operations import conference_by_slug
+from conference.auth.operations import issue_organizer_token
+from conference.errors import DomainError
+from conference.extensions import db
+from conference.organizer import bp
+from conference.organizer.importer import import_registrants
+from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
+from conference.organizer.badges_pdf import write_badges
+from conference.organizer.models import LAYOUTS
+from conference.organizer.operations import create_conference, create_organizer
+
+
+def _conference(slug: str):
+    conference = conference_by_slug(slug)
+    if conference is None:
+        raise click.ClickException(f"No conference has the web address “{slug}”. "
+                                   "Add --create \"Conference name\" to create it.")
+    return conference
+
+
+def _base_url(option: str | None) -> str:
+    base = (option or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
+    if not base:
+        raise click.ClickException("Badges hold absolute links: set PUBLIC_BASE_URL or pass --base-url "
+                                   "https://your.host")
+    return base
+
+
+@bp.cli.command("create-organizer")
+@click.argument("email")
+@click.option("--conference", "slug", required=True, help="The conference's web address (slug).")
+@click.option("--create", "create_name", default=None, metavar="NAME",
+              help="Create the conference first, with this name, if it does not exist.")
+@click.option("--base-url", default=None, help="Site address for the sign-in link (default PUBLIC_BASE_URL).")
+def create_organizer_command(email: str, slug: str, create_name: str | None, base_url: str | None) -> None:
+    """Make EMAIL an organizer of a conference, and print a one-time sign-in link."""
+    try:
+        conference = conference_by_slug(slug)
+        if conference is None and create_name:
+            conference = create_conference(slug, create_name)
+            click.echo(f"Created conference {conference.name} at /{conference.slug}/join")
+        elif conference is None:
+            _conference(slug)
+        organizer = create_organizer(conference, email)
+        token = issue_organizer_token(organizer, 24 * 60, f"/organize/{conference.slug}/")
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    base = (base_url or current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
+    click.echo(f"{organizer.email} now organizes {conference.name}.")
+    click.echo(f"Sign in (works once, for 24 hours): {base}/signin/{token}")
+    click.echo(f"Later: {base}/signin with this email.")
+
+
+@bp.cli.command("import-registrants")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--conference", "slug", required=True, help="The conference's web address (slug).")
+def import_registrants_command(file: Path, slug: str) -> None:
+    """Import registrants from a CSV FILE (same rules as the console's upload)."""
+    conference = _conference(slug)
+    data = file.read_bytes()
+    limit = max(current_app.config.get("IMPORT_MAX_BYTES", 0), 200 * 1024 * 1024)
+    lines = max(data.count(b"\n"), 1)
+    try:
+        with click.progressbar(length=lines, label=f"Importing {file.name}", file=sys.stderr) as bar:
+            result = import_registrants(conference, data, filename=file.name, max_bytes=limit, progress=bar.update)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from None
+    click.echo(f"{result.created:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged, "
+               f"{result.kept:,} already joined (kept as they are), {result.rejected:,} not imported.")
+    for problem in result.problems[:200]:
+        click.echo(f"  Row {problem.row}: {problem.reason}")
+    if len(result.problems) > 200:
+        click.echo(f"  … and {len(result.problems) - 200:,} more rows with problems.")
+    if result.batch:
+        click.echo(f"Import {result.batch.id}: print its badges with "
+                   f"flask badges-pdf --conference {conference.slug} --batch {result.batch.id}")
+
+
+@bp.cli.command("badges-pdf")
+@click.option("--conference", "slug", required=True, help="The conference's web address (slug).")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the PDF (default badges-SLUG.pdf).")
+@click.option("--layout", type=click.Choice(list(LAYOUTS)), default="sheet", show_default=True,
+              help="sheet: six 4 x 3 in inserts a US Letter page; single: one 4 x 3 in badge a page.")
+@click.option("--batch", "batch_id", type=int, default=None, help="Only this import's registrants.")
+@click.option("--letters", default=None, metavar="A-F", help="Only family names from one letter to another.")
+@click.option("--base-url", default=None, help="Site address inside the QR codes (default PUBLIC_BASE_URL).")
+def badges_pdf_command(slug: str, out: Path | None, layout: str, batch_id: int | None, letters: str | None,
+                       base_url: str | None) -> None:
+    """Write a badge PDF for all registrants, one import, or a range of family names."""
+    conference = _conference(slug)
+    base = _base_url(base_url)
+    try:
+        if batch_id is not None:
+            ids, description = choose_attendees(conference, "batch", batch_id=batch_id)
+        elif letters:
+            start, _, end = letters.partition("-")
+            ids, description = choose_attendees(conference, "letters", letter_from=start, letter_to=end or start)
+        else:
+            ids, description = choose_attendees(conference, "all")
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    out = out or Path(f"badges-{conference.slug}.pdf")
+    with current_app.test_request_context(base_url=base):
+        template = url_for("contacts.card", code=CODE_SLOT, _external=True)
+    badges = badge_data(conference, ids, template)
+    with click.progressbar(length=len(badges), label=f"{description}: {len(badges):,} badges",
+                           file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(count: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        write_badges(badges, out, layout, title=f"Badges: {conference.name}", progress=progress)
+    click.echo(f"Wrote {len(badges):,} badges to {out}")

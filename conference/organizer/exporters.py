@@ -1,0 +1,162 @@
+"""Organizer exports: the dashboard's figures (CSV, JSON), connections per hour (CSV) and an
+anonymised network (GraphML). Exporters yield rows or text chunks; routes and the CLI write them.
+Fields are documented in docs/organizer-exports.md."""
+from __future__ import annotations
+
+import secrets
+from collections import Counter
+from collections.abc import Iterator
+from xml.sax.saxutils import escape, quoteattr
+
+from sqlalchemy import select
+
+from conference.attendees.models import Attendee
+from conference.contacts.models import Connection
+from conference.events.models import Conference
+from conference.extensions import db
+from conference.interests.models import AttendeeInterest, Interest
+from conference.organizer.stats import SMALL, Dashboard, HourCount
+
+FORMAT = "pln-connect-organizer-figures"
+VERSION = 1
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def figures_json(conference: Conference, board: Dashboard) -> dict:
+    """Every dashboard figure; counts of 1–4 in a breakdown are the string "<5"."""
+    o = board.overview
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "conference": {"slug": conference.slug, "name": conference.name, "timezone": conference.timezone,
+                       "starts_on": _iso(conference.starts_on), "ends_on": _iso(conference.ends_on)},
+        "computed_at": board.computed_at.replace(microsecond=0).isoformat() + "Z",
+        "suppression": {"threshold": SMALL, "marker": f"<{SMALL}"},
+        "overview": {
+            "registered": o.registered, "joined": o.joined, "imported": o.imported, "claimed": o.claimed,
+            "joined_share": round(o.joined_share, 4), "connections": o.connections,
+            "mutual_pairs": o.mutual_pairs, "connected_people": o.connected_people,
+            "connected_share": round(o.connected_share, 4), "median_contacts_saved": o.median_saved,
+            "states_represented": board.states_represented,
+        },
+        "connections_per_hour": [hour_json(h) for h in board.hours],
+        "interests": [{"name": f.name, "retired": f.retired, "offered": f.offered.value, "sought": f.sought.value}
+                      for f in board.interests],
+        "most_sought_least_offered": [{"name": f.name, "offered": f.offered.value, "sought": f.sought.value}
+                                      for f in board.gaps],
+        "roles": {
+            "roles": [{"key": key, "label": label} for key, label in board.roles.roles],
+            "pairs": [{"a": a, "b": b, "connections": count.value} for a, b, count in board.roles.pairs()],
+        },
+        "states": [{"code": s.code, "name": s.name, "people": s.people.value} for s in board.states],
+    }
+
+
+def hour_json(hour: HourCount) -> dict:
+    return {"hour_start": hour.start.strftime("%Y-%m-%dT%H:%M"),
+            "hour_start_utc": hour.utc.strftime("%Y-%m-%dT%H:%MZ") if hour.utc else None,
+            "connections": hour.count}
+
+
+def figures_rows(conference: Conference, board: Dashboard) -> Iterator[list]:
+    """The figures as one long table: section, item, measure, value."""
+    data = figures_json(conference, board)
+    yield ["section", "item", "measure", "value"]
+    for key, value in data["overview"].items():
+        yield ["overview", "", key, value]
+    for hour in data["connections_per_hour"]:
+        yield ["connections_per_hour", hour["hour_start"], "connections", hour["connections"]]
+    for interest in data["interests"]:
+        name = interest["name"] + (" (retired)" if interest["retired"] else "")
+        yield ["interests", name, "offered", interest["offered"]]
+        yield ["interests", name, "sought", interest["sought"]]
+    for rank, interest in enumerate(data["most_sought_least_offered"], 1):
+        yield ["most_sought_least_offered", interest["name"], "rank", rank]
+    labels = dict(board.roles.roles)
+    for pair in data["roles"]["pairs"]:
+        yield ["roles", f"{labels[pair['a']]} × {labels[pair['b']]}", "connections", pair["connections"]]
+    for state in data["states"]:
+        yield ["states", state["code"], "people", state["people"]]
+
+
+def hours_rows(conference: Conference, hours: list[HourCount]) -> Iterator[list]:
+    yield ["hour_start", "hour_start_utc", "timezone", "connections"]
+    for hour in hours:
+        item = hour_json(hour)
+        yield [item["hour_start"], item["hour_start_utc"], conference.timezone, item["connections"]]
+
+
+def graphml(conference: Conference) -> Iterator[str]:
+    """The network of saves as GraphML: one node per registrant under a random id made for this
+    export only, one directed edge per saved contact. Rare values (a state, role or interest held by
+    fewer than 5 registrants) become "suppressed" or are left out, so no one stands out by them."""
+    people = db.session.execute(select(Attendee.id, Attendee.role, Attendee.state)
+                                .where(Attendee.conference_id == conference.id)).all()
+    roles = Counter(role for _, role, _ in people)
+    states = Counter(state for _, _, state in people if state)
+    names = dict(db.session.execute(select(Interest.id, Interest.name)
+                                    .where(Interest.conference_id == conference.id)).all())
+    offers: dict[int, list[int]] = {}
+    seeks: dict[int, list[int]] = {}
+    holders: Counter = Counter()
+    for attendee_id, interest_id, offer, seek in db.session.execute(
+            select(AttendeeInterest.attendee_id, AttendeeInterest.interest_id, AttendeeInterest.offers,
+                   AttendeeInterest.seeks)
+            .join(Attendee, Attendee.id == AttendeeInterest.attendee_id)
+            .where(Attendee.conference_id == conference.id)):
+        holders[interest_id] += 1
+        if offer:
+            offers.setdefault(attendee_id, []).append(interest_id)
+        if seek:
+            seeks.setdefault(attendee_id, []).append(interest_id)
+
+    def interest_list(ids: list[int]) -> str:
+        return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
+
+    random_ids: dict[int, str] = {}
+    used: set[str] = set()
+    for attendee_id, _, _ in people:
+        token = "n" + secrets.token_hex(6)
+        while token in used:
+            token = "n" + secrets.token_hex(6)
+        used.add(token)
+        random_ids[attendee_id] = token
+
+    yield ('<?xml version="1.0" encoding="UTF-8"?>\n'
+           '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
+           'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+           'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
+           'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
+           '  <key id="role" for="node" attr.name="role" attr.type="string"/>\n'
+           '  <key id="state" for="node" attr.name="state" attr.type="string"/>\n'
+           '  <key id="offers" for="node" attr.name="offers" attr.type="string"/>\n'
+           '  <key id="seeks" for="node" attr.name="seeks" attr.type="string"/>\n'
+           '  <key id="mutual" for="edge" attr.name="mutual" attr.type="boolean"/>\n'
+           f'  <graph id={quoteattr(conference.slug)} edgedefault="directed">\n')
+    chunk: list[str] = []
+    for attendee_id, role, state in sorted(people, key=lambda p: random_ids[p[0]]):
+        role_value = role if roles[role] >= SMALL else "suppressed"
+        state_value = (state if states[state] >= SMALL else "suppressed") if state else ""
+        chunk.append(f'    <node id="{random_ids[attendee_id]}"><data key="role">{role_value}</data>'
+                     f'<data key="state">{escape(state_value)}</data>'
+                     f'<data key="offers">{escape(interest_list(offers.get(attendee_id, [])))}</data>'
+                     f'<data key="seeks">{escape(interest_list(seeks.get(attendee_id, [])))}</data></node>\n')
+        if len(chunk) >= 2000:
+            yield "".join(chunk)
+            chunk = []
+    edges = db.session.execute(select(Connection.owner_id, Connection.contact_id)
+                               .where(Connection.conference_id == conference.id)).all()
+    pairs = {(a, b) for a, b in edges}
+    # Shuffled by the random ids, so the order of edges says nothing about when they were made.
+    for owner_id, contact_id in sorted(edges, key=lambda e: (random_ids[e[0]], random_ids[e[1]])):
+        mutual = "true" if (contact_id, owner_id) in pairs else "false"
+        chunk.append(f'    <edge source="{random_ids[owner_id]}" target="{random_ids[contact_id]}">'
+                     f'<data key="mutual">{mutual}</data></edge>\n')
+        if len(chunk) >= 5000:
+            yield "".join(chunk)
+            chunk = []
+    chunk.append("  </graph>\n</graphml>\n")
+    yield "".join(chunk)

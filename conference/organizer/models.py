@@ -1,0 +1,82 @@
+"""Organizers of one conference, their registrant imports and badge print jobs."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.events.models import Conference, utcnow
+from conference.extensions import db
+
+JOB_STATES = ("queued", "running", "done", "failed")
+LAYOUTS = {"sheet": "4 × 3 in inserts, six to a US Letter page", "single": "One 4 × 3 in badge a page (badge printer)"}
+
+
+class Organizer(db.Model):
+    """Association staff who run one conference. Rights are per conference, matched by email."""
+
+    __table_args__ = (UniqueConstraint("conference_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    conference: Mapped[Conference] = relationship(lazy="joined")
+
+
+class ImportBatch(db.Model):
+    """One registrant import that created or changed rows (a no-op re-import leaves none)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    created: Mapped[int] = mapped_column(default=0)
+    updated: Mapped[int] = mapped_column(default=0)
+    unchanged: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def label(self) -> str:
+        return f"Import {self.id}: {self.filename or 'registrants'} ({self.created_at:%b %d, %H:%M} UTC)"
+
+
+class BadgeJob(db.Model):
+    """A badge PDF being made in the background; progress lives here so any worker can report it."""
+
+    __table_args__ = (
+        CheckConstraint(f"state IN ({', '.join(repr(s) for s in JOB_STATES)})", name="known_state"),
+        CheckConstraint(f"layout IN ({', '.join(repr(s) for s in LAYOUTS)})", name="known_layout"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="SET NULL"))
+    layout: Mapped[str] = mapped_column(String(8), default="sheet")
+    description: Mapped[str] = mapped_column(String(200), default="")
+    # The chosen attendees as comma-separated ids, fixed when the job is made.
+    attendee_ids: Mapped[str] = mapped_column(Text, default="")
+    state: Mapped[str] = mapped_column(String(8), default="queued")
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    file_name: Mapped[str] = mapped_column(String(200), default="")
+    error: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+
+    @property
+    def ids(self) -> list[int]:
+        return [int(i) for i in self.attendee_ids.split(",") if i]
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.state == "done" else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def layout_label(self) -> str:
+        return LAYOUTS.get(self.layout, self.layout)

@@ -1,0 +1,345 @@
+from __future__ import annotations
+
+import json
+import re
+
+from flask import (abort, current_app, g, make_response, redirect, render_template, request, send_file,
+                   stream_with_context, url_for)
+from sqlalchemy import func, or_, select
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from conference.attendees.models import Attendee
+from conference.auth.operations import issue_organizer_token
+from conference.auth.routes import public_url
+from conference.errors import DomainError
+from conference.exports.tabular import to_csv
+from conference.extensions import csrf, db
+from conference.htmx import render
+from conference.mail import send_mail
+from conference.organizer import bp
+from conference.organizer import charts, exporters, jobs, stats
+from conference.organizer.access import organizer_required, organizer_signed_in
+from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportForm, InterestForm, InviteForm,
+                                        SettingsForm)
+from conference.organizer.importer import DEFAULT_MAX_BYTES, import_batches, import_registrants
+from conference.organizer.operations import (add_interest, conference_interest, conferences_of, create_organizer,
+                                             interests_of, organizers_of, rename_interest, set_retired,
+                                             update_settings)
+
+PAGE_SIZE = 50
+INVITE_MINUTES = 3 * 24 * 60  # an invitation may wait in an inbox over a weekend
+
+
+def _download(body, mimetype: str, filename: str):
+    response = make_response(body)
+    response.mimetype = mimetype
+    response.charset = "utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _merge(form, error: DomainError) -> None:
+    """A domain error onto the form: beside its field, or at the top."""
+    if not error.errors:
+        form.form_errors.append(error.message)
+    for key, message in error.errors.items():
+        if key in form:
+            form[key].errors = [message]
+        else:
+            form.form_errors.append(message)
+
+
+def _card_url_template() -> str:
+    return public_url("contacts.card", code=jobs.CODE_SLOT)
+
+
+@bp.get("/")
+@organizer_signed_in
+def index():
+    """The conferences this organizer runs."""
+    conferences = conferences_of(g.organizer.email)
+    if len(conferences) == 1:
+        return redirect(url_for("organizer.dashboard", slug=conferences[0].slug))
+    return render("organizer/index.html", conferences=conferences)
+
+
+@bp.get("/<slug>/")
+@organizer_required
+def dashboard(conference):
+    """The live dashboard: figures and charts, refreshed every few seconds while the page is visible."""
+    board = stats.dashboard(conference)
+    return render("organizer/dashboard.html", "dashboard", conference=conference, board=board,
+                  hours_chart=charts.hours_chart(board.hours), interests_chart=charts.interests_chart(board.interests),
+                  hours_summary=charts.hours_summary(board.hours),
+                  interests_summary=charts.interests_summary(board.interests))
+
+
+@bp.route("/<slug>/settings", methods=["GET", "POST"])
+@organizer_required
+def settings(conference):
+    """Name, web address, dates, time zone, venue, and whether joining is open."""
+    form = SettingsForm()
+    if request.method == "GET":
+        form.fill_from(conference)
+    if form.validate_on_submit():
+        try:
+            update_settings(conference, form.to_input())
+            db.session.commit()
+            return redirect(url_for("organizer.settings", slug=conference.slug, saved=1), 303)
+        except DomainError as error:
+            db.session.rollback()
+            _merge(form, error)
+    status = 422 if form.errors or form.form_errors else 200
+    return render("organizer/settings.html", "settings_form", status=status, form=form, conference=conference,
+                  saved=bool(request.args.get("saved")))
+
+
+def _interests_page(conference, add_form=None, status=200, edit_error=None):
+    return render("organizer/interests.html", "interest_list", status=status, conference=conference,
+                  interests=interests_of(conference), add_form=add_form or InterestForm(formdata=None),
+                  action_form=ConfirmForm(), edit_error=edit_error, changed=request.args.get("changed"))
+
+
+@bp.get("/<slug>/interests")
+@organizer_required
+def interests(conference):
+    """The interest list: add, rename, retire and restore."""
+    return _interests_page(conference)
+
+
+@bp.post("/<slug>/interests")
+@organizer_required
+def add_interest_view(conference):
+    """Add an interest at the end of the list."""
+    form = InterestForm()
+    if form.validate_on_submit():
+        try:
+            interest = add_interest(conference, form.name.data)
+            db.session.commit()
+            return redirect(url_for("organizer.interests", slug=conference.slug, changed=f"Added “{interest.name}”."),
+                            303)
+        except DomainError as error:
+            db.session.rollback()
+            _merge(form, error)
+    return _interests_page(conference, add_form=form, status=422)
+
+
+@bp.post("/<slug>/interests/<int:interest_id>")
+@organizer_required
+def rename_interest_view(conference, interest_id: int):
+    """Rename an interest (profiles that chose it keep it, under the new name)."""
+    form = InterestForm()
+    try:
+        interest = conference_interest(conference, interest_id)
+        if not form.validate_on_submit():
+            raise DomainError(next(iter(form.errors.values()))[0] if form.errors else "Type the interest's name.")
+        old = interest.name
+        rename_interest(interest, form.name.data)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        return _interests_page(conference, status=422, edit_error=(interest_id, error.message))
+    return redirect(url_for("organizer.interests", slug=conference.slug,
+                            changed=f"Renamed “{old}” to “{interest.name}”."), 303)
+
+
+@bp.post("/<slug>/interests/<int:interest_id>/<any(retire, restore):action>")
+@organizer_required
+def retire_interest_view(conference, interest_id: int, action: str):
+    """Retire an interest (hidden from new choices, kept on profiles and in figures), or restore it."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        interest = set_retired(conference_interest(conference, interest_id), action == "retire")
+        db.session.commit()
+    except DomainError:
+        abort(404)
+    done = "Retired" if interest.retired else "Restored"
+    return redirect(url_for("organizer.interests", slug=conference.slug, changed=f"{done} “{interest.name}”."), 303)
+
+
+@bp.route("/<slug>/organizers", methods=["GET", "POST"])
+@organizer_required
+def organizers(conference):
+    """Who organizes this conference, and inviting one more by email."""
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            organizer = create_organizer(conference, form.email.data, invited_by=g.console)
+            token = issue_organizer_token(organizer, INVITE_MINUTES, url_for("organizer.dashboard", slug=conference.slug))
+            db.session.commit()
+            send_mail(organizer.email, f"You're invited to organize {conference.name} on PLN Connect",
+                      f"Hello,\n\n{g.console.email} invited you to organize {conference.name} on PLN Connect.\n\n"
+                      f"Open this link to sign in to the organizer console:\n\n"
+                      f"{public_url('auth.confirm', token=token)}\n\nIt works once, for 3 days. Later, sign in "
+                      f"any time at {public_url('auth.request_link')} with this email.\n")
+            return redirect(url_for("organizer.organizers", slug=conference.slug, invited=organizer.email), 303)
+        except DomainError as error:
+            db.session.rollback()
+            _merge(form, error)
+    status = 422 if form.errors or form.form_errors else 200
+    return render("organizer/organizers.html", "invite_form", status=status, conference=conference, form=form,
+                  organizers=organizers_of(conference), invited=request.args.get("invited"))
+
+
+def _registrant_query(conference, query: str):
+    stmt = select(Attendee).where(Attendee.conference_id == conference.id)
+    for word in query.split()[:6]:
+        pattern = f"%{word.lower()[:100]}%"
+        stmt = stmt.where(or_(func.lower(Attendee.name).like(pattern), func.lower(Attendee.email).like(pattern),
+                              func.lower(Attendee.school).like(pattern)))
+    return stmt
+
+
+@bp.get("/<slug>/registrants")
+@organizer_required
+def registrants(conference):
+    """Registrants and whether they joined; search to reprint one badge."""
+    query = request.args.get("q", "").strip()[:200]
+    page = db.paginate(_registrant_query(conference, query).order_by(Attendee.name, Attendee.id),
+                       per_page=PAGE_SIZE, error_out=False)
+    return render("organizer/registrants.html", "registrant_list", conference=conference, page=page, query=query,
+                  badge_form=BadgeForm(formdata=None))
+
+
+@bp.route("/<slug>/import", methods=["GET", "POST"])
+@csrf.exempt  # checked by ImportForm itself, after the larger upload limit below is set
+@organizer_required
+def import_view(conference):
+    """Import registrants from a CSV file; show what was imported and each row that was not."""
+    limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    context = dict(conference=conference, limit=limit, batches=import_batches(conference), result=None)
+    if request.method == "GET":
+        return render("organizer/import.html", "import_area", form=ImportForm(formdata=None), **context)
+    request.max_content_length = limit + 512 * 1024
+    try:
+        form = ImportForm()
+        valid = form.validate_on_submit()
+    except RequestEntityTooLarge:
+        form = ImportForm(formdata=None)
+        form.file.errors = [f"This file is larger than {limit / 1_048_576:.0f} MB. Split it into smaller files and "
+                            "import each."]
+        return render("organizer/import.html", "import_area", status=413, form=form, **context)
+    if not valid:
+        if "csrf_token" in form.errors:
+            abort(400)
+        return render("organizer/import.html", "import_area", status=422, form=form, **context)
+    upload = form.file.data
+    if not upload or not getattr(upload, "filename", ""):
+        form.file.errors = ["Choose the CSV file with your registrants."]
+        return render("organizer/import.html", "import_area", status=422, form=form, **context)
+    data = upload.read(limit + 1)
+    try:
+        result = import_registrants(conference, data, filename=upload.filename, organizer=g.console, max_bytes=limit)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        form.file.errors = [error.message]
+        return render("organizer/import.html", "import_area", status=422, form=form, **context)
+    context.update(result=result, batches=import_batches(conference), filename=upload.filename)
+    return render("organizer/import.html", "import_area", form=ImportForm(formdata=None), **context)
+
+
+def _badge_page(conference, form, status=200):
+    form.batch_id.choices = [(str(b.id), b.label) for b in import_batches(conference)]
+    return render("organizer/badges.html", "badge_form", status=status, conference=conference, form=form,
+                  jobs=jobs.recent_jobs(conference), registered=db.session.scalar(
+                      select(func.count()).select_from(Attendee).where(Attendee.conference_id == conference.id)))
+
+
+@bp.route("/<slug>/badges", methods=["GET", "POST"])
+@organizer_required
+def badges(conference):
+    """Choose badges and a layout; the PDF is made in the background."""
+    form = BadgeForm() if request.method == "POST" else BadgeForm(formdata=None, **{
+        "which": request.args.get("which", "all"), "batch_id": request.args.get("batch_id", "")})
+    if form.validate_on_submit():
+        try:
+            batch_id = int(form.batch_id.data) if (form.batch_id.data or "").isdigit() else None
+            ids, description = jobs.choose_attendees(conference, form.which.data, batch_id, form.letter_from.data,
+                                                     form.letter_to.data, form.ids.data)
+            job = jobs.create_badge_job(conference, g.console, form.layout.data, ids, description)
+            db.session.commit()
+            jobs.launch(job, _card_url_template())
+            return redirect(url_for("organizer.badge_job", slug=conference.slug, job_id=job.id), 303)
+        except DomainError as error:
+            db.session.rollback()
+            _merge(form, error)
+    status = 422 if form.errors or form.form_errors else 200
+    return _badge_page(conference, form, status)
+
+
+@bp.get("/<slug>/badges/<int:job_id>")
+@organizer_required
+def badge_job(conference, job_id: int):
+    """A badge job's progress (polled while it runs), then its download link."""
+    try:
+        job = jobs.job_of(conference, job_id)
+    except DomainError:
+        abort(404)
+    return render("organizer/badge_job.html", "job_status", conference=conference, job=job,
+                  stalled=jobs.is_stalled(job), ready=jobs.job_file(job) is not None)
+
+
+@bp.get("/<slug>/badges/<int:job_id>.pdf")
+@organizer_required
+def badge_pdf(conference, job_id: int):
+    """The finished PDF."""
+    try:
+        job = jobs.job_of(conference, job_id)
+    except DomainError:
+        abort(404)
+    path = jobs.job_file(job)
+    if path is None:
+        abort(404)
+    name = f"badges-{conference.slug}-{job.id}-{job.layout}.pdf"
+    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.get("/<slug>/exports")
+@organizer_required
+def exports(conference):
+    """Downloads for the board, sponsors and researchers."""
+    return render("organizer/exports.html", conference=conference)
+
+
+def _stem(conference) -> str:
+    return re.sub(r"[^a-z0-9-]+", "-", conference.slug)
+
+
+@bp.get("/<slug>/figures.csv")
+@organizer_required
+def figures_csv(conference):
+    """The dashboard's figures as CSV (one long table)."""
+    rows = exporters.figures_rows(conference, stats.dashboard(conference))
+    return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-figures.csv")
+
+
+@bp.get("/<slug>/figures.json")
+@organizer_required
+def figures_json(conference):
+    """The dashboard's figures as JSON (fields in docs/organizer-exports.md)."""
+    body = json.dumps(exporters.figures_json(conference, stats.dashboard(conference)), ensure_ascii=False, indent=1)
+    return _download(body, "application/json", f"{_stem(conference)}-figures.json")
+
+
+@bp.get("/<slug>/connections-per-hour.csv")
+@organizer_required
+def hours_csv(conference):
+    """Connections saved in each hour, in the venue's time zone and in UTC."""
+    rows = exporters.hours_rows(conference, stats.connections_per_hour(conference))
+    return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-connections-per-hour.csv")
+
+
+@bp.get("/<slug>/network.graphml")
+@organizer_required
+def network(conference):
+    """The anonymised network for researchers: random ids made for this download only."""
+    body = stream_with_context(exporters.graphml(conference))
+    return _download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
+
+
+from conference.organizer import cli  # noqa: E402,F401  (registers the flask commands on bp)

@@ -1,0 +1,270 @@
+"""The dashboard's figures: query functions returning plain dataclasses, aggregates only.
+
+A breakdown cell that counts fewer than 5 people (or connections) is never shown exactly: `Count`
+carries the number for sorting and hands templates and exports "<5" instead.
+"""
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import case, exists, func, select
+from sqlalchemy.orm import aliased
+
+from conference.attendees.models import ROLES, Attendee
+from conference.attendees.states import STATES
+from conference.contacts.models import Connection
+from conference.events.models import Conference, utcnow
+from conference.extensions import db
+from conference.interests.models import AttendeeInterest, Interest
+
+SMALL = 5
+
+
+@dataclass(frozen=True)
+class Count:
+    """People (or connections) in one breakdown cell; 1 to 4 are shown only as "<5"."""
+
+    raw: int
+
+    @property
+    def suppressed(self) -> bool:
+        return 0 < self.raw < SMALL
+
+    @property
+    def shown(self) -> str:
+        return f"<{SMALL}" if self.suppressed else f"{self.raw:,}"
+
+    @property
+    def value(self) -> int | str:
+        """For CSV and JSON: the number, or the string "<5"."""
+        return f"<{SMALL}" if self.suppressed else self.raw
+
+    @property
+    def plot(self) -> int:
+        """The length a chart may draw: a suppressed cell draws nothing and is labelled "<5"."""
+        return 0 if self.suppressed else self.raw
+
+
+@dataclass
+class Overview:
+    registered: int            # every attendee row: imported registrants and people who joined
+    joined: int                # joined by themselves, or claimed an imported profile
+    imported: int
+    claimed: int
+    connections: int           # contacts saved (A saving B is one; B saving A back is another)
+    mutual_pairs: int          # pairs who saved each other
+    connected_people: int      # registered people who saved someone or were saved
+    median_saved: float        # median contacts saved per joined attendee (zeros included)
+
+    @property
+    def joined_share(self) -> float:
+        return self.joined / self.registered if self.registered else 0.0
+
+    @property
+    def connected_share(self) -> float:
+        return self.connected_people / self.registered if self.registered else 0.0
+
+
+@dataclass
+class HourCount:
+    start: datetime            # local time at the venue, naive
+    count: int
+    utc: datetime | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%a} {self.start:%b} {self.start.day}, {self.start:%H}:00"
+
+
+@dataclass
+class InterestFigure:
+    name: str
+    retired: bool
+    offered: Count
+    sought: Count
+
+    @property
+    def gap(self) -> int:
+        return self.sought.raw - self.offered.raw
+
+
+@dataclass
+class RoleMatrix:
+    roles: list[tuple[str, str]]                    # (key, label), in ROLES order
+    cells: dict[tuple[str, str], Count]             # symmetric: (a, b) and (b, a) are the same cell
+
+    def cell(self, a: str, b: str) -> Count:
+        return self.cells.get((a, b), Count(0))
+
+    @property
+    def largest(self) -> int:
+        return max((c.plot for c in self.cells.values()), default=0)
+
+    def level(self, a: str, b: str) -> int:
+        """0 to 5, for the heat map's shading (suppressed cells stay at 0)."""
+        value, top = self.cell(a, b).plot, self.largest
+        return 0 if not value or not top else max(1, round(5 * value / top))
+
+    def pairs(self) -> list[tuple[str, str, Count]]:
+        """Each unordered pair of roles once, largest first."""
+        seen = []
+        for i, (a, _) in enumerate(self.roles):
+            for b, _ in self.roles[i:]:
+                seen.append((a, b, self.cell(a, b)))
+        return sorted(seen, key=lambda item: -item[2].raw)
+
+
+@dataclass
+class StateFigure:
+    code: str
+    name: str
+    people: Count
+
+
+@dataclass
+class Dashboard:
+    conference_name: str
+    timezone: str
+    computed_at: datetime
+    overview: Overview
+    hours: list[HourCount]
+    interests: list[InterestFigure]
+    roles: RoleMatrix
+    states: list[StateFigure]
+    gaps: list[InterestFigure] = field(default_factory=list)
+
+    @property
+    def states_represented(self) -> int:
+        return sum(1 for s in self.states if s.people.raw and s.code not in ("", "INTL"))
+
+
+def _zone(conference: Conference) -> ZoneInfo:
+    try:
+        return ZoneInfo(conference.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def overview(conference: Conference) -> Overview:
+    joined_case = case((Attendee.import_batch_id.is_(None) | Attendee.claimed_at.is_not(None), 1), else_=0)
+    registered, imported, claimed, joined = db.session.execute(
+        select(func.count(), func.count(Attendee.import_batch_id), func.count(Attendee.claimed_at),
+               func.coalesce(func.sum(joined_case), 0))
+        .where(Attendee.conference_id == conference.id)).one()
+    per_owner = list(db.session.scalars(
+        select(func.count()).select_from(Connection).where(Connection.conference_id == conference.id)
+        .group_by(Connection.owner_id)))
+    connections = sum(per_owner)
+    zeros = max(0, joined - len(per_owner))
+    median = statistics.median(per_owner + [0] * zeros) if per_owner or zeros else 0.0
+    back = aliased(Connection)
+    mutual = db.session.scalar(
+        select(func.count()).select_from(Connection)
+        .join(back, (back.owner_id == Connection.contact_id) & (back.contact_id == Connection.owner_id))
+        .where(Connection.conference_id == conference.id, Connection.owner_id < Connection.contact_id)) or 0
+    connected = db.session.scalar(
+        select(func.count()).select_from(Attendee).where(
+            Attendee.conference_id == conference.id,
+            exists().where(Connection.owner_id == Attendee.id) | exists().where(Connection.contact_id == Attendee.id))
+    ) or 0
+    return Overview(registered=registered, joined=int(joined), imported=imported, claimed=claimed,
+                    connections=connections, mutual_pairs=mutual, connected_people=connected,
+                    median_saved=float(median))
+
+
+def _hour_bucket():
+    if db.session.get_bind().dialect.name == "postgresql":
+        return func.date_trunc("hour", Connection.created_at)
+    return func.strftime("%Y-%m-%d %H:00:00", Connection.created_at)
+
+
+def connections_per_hour(conference: Conference, fill: bool = True) -> list[HourCount]:
+    """Connections saved in each hour, in the venue's time, from the first hour to the last.
+
+    Hours without any connection between the first and the last are included as 0 when `fill`.
+    """
+    bucket = _hour_bucket().label("hour")
+    rows = db.session.execute(select(bucket, func.count()).where(Connection.conference_id == conference.id)
+                              .group_by(bucket).order_by(bucket)).all()
+    zone = _zone(conference)
+    counts: dict[datetime, int] = {}
+    for hour, count in rows:
+        if isinstance(hour, str):
+            hour = datetime.strptime(hour, "%Y-%m-%d %H:%M:%S")
+        counts[hour.replace(tzinfo=None)] = count
+    if not counts:
+        return []
+    hours = sorted(counts)
+    if fill:
+        span, moment = [], hours[0]
+        while moment <= hours[-1] and len(span) < 24 * 400:
+            span.append(moment)
+            moment += timedelta(hours=1)
+        hours = span
+
+    def local(moment: datetime) -> datetime:
+        return moment.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+
+    return [HourCount(local(hour), counts.get(hour, 0), hour) for hour in hours]
+
+
+def interest_figures(conference: Conference) -> list[InterestFigure]:
+    """People offering and seeking each interest (retired interests too: they stay in past figures)."""
+    offered = func.sum(case((AttendeeInterest.offers, 1), else_=0))
+    sought = func.sum(case((AttendeeInterest.seeks, 1), else_=0))
+    totals = {interest_id: (o or 0, s or 0) for interest_id, o, s in db.session.execute(
+        select(AttendeeInterest.interest_id, offered, sought)
+        .join(Attendee, Attendee.id == AttendeeInterest.attendee_id)
+        .where(Attendee.conference_id == conference.id).group_by(AttendeeInterest.interest_id))}
+    interests = db.session.scalars(select(Interest).where(Interest.conference_id == conference.id)
+                                   .order_by(Interest.retired, Interest.position, Interest.name))
+    figures = []
+    for interest in interests:
+        o, s = totals.get(interest.id, (0, 0))
+        if interest.retired and not (o or s):
+            continue
+        figures.append(InterestFigure(interest.name, interest.retired, Count(int(o)), Count(int(s))))
+    return figures
+
+
+def role_matrix(conference: Conference) -> RoleMatrix:
+    """Connections between each pair of roles, either direction."""
+    owner, contact = aliased(Attendee), aliased(Attendee)
+    rows = db.session.execute(
+        select(owner.role, contact.role, func.count()).select_from(Connection)
+        .join(owner, owner.id == Connection.owner_id).join(contact, contact.id == Connection.contact_id)
+        .where(Connection.conference_id == conference.id).group_by(owner.role, contact.role)).all()
+    raw: dict[tuple[str, str], int] = {}
+    for a, b, count in rows:
+        key = tuple(sorted((a, b), key=list(ROLES).index))
+        raw[key] = raw.get(key, 0) + count
+    cells = {}
+    for (a, b), count in raw.items():
+        cells[(a, b)] = cells[(b, a)] = Count(count)
+    return RoleMatrix(roles=list(ROLES.items()), cells=cells)
+
+
+def state_figures(conference: Conference) -> list[StateFigure]:
+    """Registrants from each state, most first; people who gave no state are left out."""
+    rows = db.session.execute(select(Attendee.state, func.count()).where(Attendee.conference_id == conference.id)
+                              .group_by(Attendee.state)).all()
+    figures = [StateFigure(code, STATES.get(code, code), Count(count)) for code, count in rows if code]
+    return sorted(figures, key=lambda f: (-f.people.raw, f.name))
+
+
+def most_sought_least_offered(figures: list[InterestFigure], limit: int = 5) -> list[InterestFigure]:
+    """Interests more people seek than offer, the widest gap first."""
+    wanted = [f for f in figures if f.gap > 0 and not f.retired]
+    return sorted(wanted, key=lambda f: (-f.gap, -f.sought.raw, f.name))[:limit]
+
+
+def dashboard(conference: Conference) -> Dashboard:
+    """Every figure on the dashboard, in one object."""
+    interests = interest_figures(conference)
+    return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
+                     overview=overview(conference), hours=connections_per_hour(conference),
+                     interests=interests, roles=role_matrix(conference), states=state_figures(conference),
+                     gaps=most_sought_least_offered(interests))
