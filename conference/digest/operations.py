@@ -134,8 +134,6 @@ def send_digests(conference: Conference, today: date | None = None) -> SendRepor
         except Exception as error:  # noqa: BLE001  (one bad address must not stop the others)
             db.session.rollback()
             report.failed.append((email, f"{type(error).__name__}: {error}"))
-        finally:
-            db.session.expunge_all()  # 2,000 digests: keep the session small
     return report
 
 

@@ -117,8 +117,8 @@ def purge_attendees(conference: Conference) -> int:
         retired = RetiredBadgeCode.__table__
         db.session.execute(insert(retired).from_select(
             ["code", "retired_at"], select(attendee.c.badge_code, literal(utcnow())).where(condition)))
-    db.session.expunge_all()
     _delete_with_dependents(attendee, condition)
+    db.session.expire_all()
     return count
 
 
@@ -154,8 +154,6 @@ def _notify(conference: Conference, record: RetentionRecord, today: date, report
         except Exception as error:  # noqa: BLE001  (one bad address must not stop the others)
             db.session.rollback()
             report.notice_failures.append((email, f"{type(error).__name__}: {error}"))
-        finally:
-            db.session.expunge_all()
 
 
 def run_for(conference: Conference, today: date | None = None) -> RetentionReport:
