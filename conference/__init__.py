@@ -32,13 +32,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     import conference.badges.routes  # noqa: F401
     import conference.contacts.routes  # noqa: F401
     import conference.exports.routes  # noqa: F401
+    import conference.scanner.routes  # noqa: F401
     from conference.attendees import bp as attendees_bp
     from conference.auth import bp as auth_bp
     from conference.badges import bp as badges_bp
     from conference.contacts import bp as contacts_bp
     from conference.exports import bp as exports_bp
     from conference.pages import bp as pages_bp
-    for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, attendees_bp):
+    from conference.scanner import bp as scanner_bp
+    for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, attendees_bp, scanner_bp):
         app.register_blueprint(blueprint)
     # After the event: people to meet, follow-ups, circles, the digest (issue 6).
     import conference.circles.routes  # noqa: F401

@@ -1,0 +1,9 @@
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+
+
+class ScanSaveForm(FlaskForm):
+    # `uuid` is made when the card is shown, so sending the form twice saves once.
+    code = HiddenField()
+    uuid = HiddenField()
+    note = TextAreaField("Note", description="Only you see this. What did you talk about? What did you promise?")

@@ -1,0 +1,229 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from pathlib import Path
+
+from flask import current_app, g, jsonify, redirect, request, url_for
+from flask_wtf.csrf import CSRFError, generate_csrf
+
+from conference.attendees.models import CHANNELS
+from conference.auth import login_required
+from conference.badges.codes import MalformedCode, code_from_scan, display
+from conference.contacts.operations import (attendee_by_code, connection_between, owned_connection,
+                                            visible_channels)
+from conference.errors import DomainError
+from conference.extensions import csrf, db
+from conference.htmx import render
+from conference.interests.operations import match_between
+from conference.scanner import bp
+from conference.scanner.forms import ScanSaveForm
+from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
+
+QR_SCANNER = "vendor/qr-scanner-1.4.2"
+
+
+def _badge_origins() -> str:
+    """Where our badge links point: PUBLIC_BASE_URL and this server (the scanner accepts both)."""
+    origins = [request.host_url.rstrip("/")]
+    base = current_app.config.get("PUBLIC_BASE_URL", "")
+    if base:
+        parts = base.split("/")
+        origins.insert(0, "/".join(parts[:3]))
+    return " ".join(dict.fromkeys(origins))
+
+
+@bp.get("/scan")
+@login_required
+def index():
+    """The camera scanner, the typed-code field, and the scans waiting to sync."""
+    saved = None
+    if request.args.get("saved", "").isdigit():
+        try:
+            saved = owned_connection(g.attendee, int(request.args["saved"]))
+        except DomainError:
+            saved = None
+    return render("scanner/index.html", saved=saved, origins=_badge_origins(), qr_scanner=QR_SCANNER)
+
+
+def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
+    """The card after a scan (or a message), as the sheet's fragment for the scanner, or as a page."""
+    context = dict(typed=typed, outcome="card", message=None, subject=None, code="")
+    try:
+        code = code_from_scan(typed)
+    except MalformedCode as bad:
+        context.update(outcome="malformed", message=str(bad))
+        return render("scanner/card.html", "scan_card", status=422, **context)
+    subject = attendee_by_code(code)
+    me = g.attendee
+    context["code"] = display(code)
+    if subject is None:
+        context.update(outcome="unknown",
+                       message=f"No badge has the code {display(code)}. Check it against the badge and try again.")
+        return render("scanner/card.html", "scan_card", status=404, **context)
+    context["subject"] = subject
+    if subject.id == me.id:
+        context.update(outcome="refused", message="That's your own badge. Show it to others so they can save you.")
+        return render("scanner/card.html", "scan_card", status=409, **context)
+    if subject.conference_id != me.conference_id:
+        context.update(outcome="refused", message=f"This badge is from {subject.conference.name}, another "
+                                                  "conference, so it can't be saved here.")
+        return render("scanner/card.html", "scan_card", status=409, **context)
+    order = list(CHANNELS)
+    form = form or ScanSaveForm(formdata=None, code=display(code), uuid=str(uuid.uuid4()))
+    context.update(form=form, match=match_between(me, subject), connection=connection_between(me, subject),
+                   channels=sorted(visible_channels(subject, me), key=lambda c: order.index(c.kind)))
+    return render("scanner/card.html", "scan_card", status=status, **context)
+
+
+@bp.get("/scan/card")
+@login_required
+def card():
+    """A scanned or typed code: the person's card with Save and a note, or why it is not a badge."""
+    return _card(request.args.get("code", "")[:500])
+
+
+@bp.post("/scan/save")
+@login_required
+def save():
+    """Save from the card (the path without JavaScript): the card's UUID makes a second send a no-op."""
+    form = ScanSaveForm()
+    typed = (form.code.data or "")[:500]
+    if not form.validate_on_submit():
+        return _card(typed, form=form, status=422)
+    try:
+        subject = attendee_by_code(code_from_scan(typed))
+    except MalformedCode:
+        subject = None
+    if subject is None:
+        return _card(typed)
+    try:
+        client_uuid = uuid.UUID(form.uuid.data or "")
+    except ValueError:
+        client_uuid = uuid.uuid4()
+    try:
+        connection, _ = record_scan(g.attendee, subject, client_uuid, form.note.data or "")
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if error.field == "note":
+            form.note.errors = [error.message]
+        else:
+            form.form_errors.append(error.message)
+        return _card(typed, form=form, status=422)
+    return redirect(url_for("scanner.index", saved=connection.id if connection else None), 303)
+
+
+def _json_error(status: int, error: str, message: str, **extra):
+    response = jsonify(error=error, message=message, **extra)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _injected_failure() -> bool:
+    """Tests only (TESTING): answer 503 to the next SCANNER_FAIL_NEXT_SYNCS syncs, to see the phone retry."""
+    if not current_app.testing:
+        return False
+    left = int(current_app.config.get("SCANNER_FAIL_NEXT_SYNCS", 0) or 0)
+    if left > 0:
+        current_app.config["SCANNER_FAIL_NEXT_SYNCS"] = left - 1
+        return True
+    return False
+
+
+@bp.post("/scan/sync")
+@csrf.exempt  # checked below, so the phone gets JSON it can act on instead of an HTML error page
+def sync():
+    """Receive a batch of scans a phone queued: JSON in, one result per scan out."""
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            csrf.protect()
+        except CSRFError:
+            return _json_error(400, "csrf", "The page's security token is out of date. Reload the page.")
+    if g.attendee is None:
+        return _json_error(401, "signed_out", "Sign in again to send the scans waiting on this phone.")
+    if _injected_failure():
+        return _json_error(503, "unavailable", "The server is busy. The scans stay on the phone.")
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict) or not isinstance(payload.get("scans"), list):
+        return _json_error(400, "bad_request", 'Send JSON like {"scans": [{"uuid": "…", "text": "…", "note": "…"}]}.')
+    owner = payload.get("attendee")
+    if owner is not None and owner != g.attendee.id:
+        return _json_error(403, "other_attendee", "These scans were made by someone else signed in on this "
+                                                  "phone. They are sent when that person signs in again.")
+    if len(payload["scans"]) > MAX_BATCH:
+        return _json_error(413, "too_many", f"Send at most {MAX_BATCH} scans at once.", limit=MAX_BATCH)
+    results = sync_scans(g.attendee, payload["scans"])
+    db.session.commit()
+    response = jsonify(results=[r.as_dict() for r in results],
+                       saved=sum(r.status == "saved" for r in results))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/scan/token")
+def token():
+    """A fresh CSRF token for the queue, when the one in a cached page has gone stale."""
+    response = jsonify(csrf_token=generate_csrf(), signed_in=g.attendee is not None)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """The web app manifest: installable, opening at my badge."""
+    asset = current_app.jinja_env.globals["asset"]
+    icons = [{"src": asset(f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png",
+              "purpose": "any"} for size in (192, 512)]
+    icons += [{"src": asset(f"icons/maskable-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png",
+               "purpose": "maskable"} for size in (192, 512)]
+    data = {
+        "id": "/", "name": "PLN Connect", "short_name": "PLN Connect",
+        "description": "Scan badges, save the people you meet with a note, and take your network home.",
+        "start_url": url_for("badges.mine"), "scope": "/", "display": "standalone", "orientation": "portrait",
+        "theme_color": "#0b4f8a", "background_color": "#f4f6f8", "icons": icons,
+        "shortcuts": [{"name": "Scan a badge", "url": url_for("scanner.index")},
+                      {"name": "My contacts", "url": url_for("contacts.index")}],
+    }
+    response = current_app.response_class(json.dumps(data, indent=1), mimetype="application/manifest+json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _static_version(static: Path) -> str:
+    """A hash of every static file: a new deploy makes a new service worker and a fresh cache."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in static.rglob("*") if p.is_file()):
+        digest.update(str(path.relative_to(static)).encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _service_worker_source() -> str:
+    cached = current_app.extensions.get("scanner_sw")
+    if cached and not current_app.debug:
+        return cached
+    static = Path(current_app.static_folder)
+    asset = current_app.jinja_env.globals["asset"]
+    pages = [url_for("scanner.index"), url_for("badges.mine"), url_for("contacts.index")]
+    extra = [url_for("static", filename=f"{QR_SCANNER}/qr-scanner-worker.min.js"),
+             asset("icons/icon-192.png"), asset("icons/maskable-192.png")]
+    source = (static / "sw.js").read_text()
+    for name, value in {"__VERSION__": json.dumps(_static_version(static)), "__PAGES__": json.dumps(pages),
+                        "__EXTRA__": json.dumps(extra), "__QUEUE_SCRIPT__": json.dumps(asset("pwa.js")),
+                        "__APP_CSS__": json.dumps(asset("app.css"))}.items():
+        source = source.replace(name, value)
+    current_app.extensions["scanner_sw"] = source
+    return source
+
+
+@bp.get("/sw.js")
+def service_worker():
+    """The service worker, from the site's root so it may control every page."""
+    response = current_app.response_class(_service_worker_source(), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/"
+    response.headers["Cache-Control"] = "no-cache"
+    response.add_etag()
+    return response.make_conditional(request)
