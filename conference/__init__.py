@@ -19,12 +19,16 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
 
-    from conference.extensions import compress, csrf, db, htmx, migrate
+    from conference import security
+    security.init_app(app)
+
+    from conference.extensions import compress, csrf, db, htmx, limiter, migrate
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
+    limiter.init_app(app)
 
     from conference import models  # noqa: F401  (every table, for Alembic and create_all)
     import conference.attendees.routes  # noqa: F401  (each registers its views on its bp)
@@ -32,6 +36,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import conference.badges.routes  # noqa: F401
     import conference.contacts.routes  # noqa: F401
     import conference.exports.routes  # noqa: F401
+    import conference.privacy.routes  # noqa: F401
     import conference.scanner.routes  # noqa: F401
     from conference.attendees import bp as attendees_bp
     from conference.auth import bp as auth_bp
@@ -39,8 +44,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.contacts import bp as contacts_bp
     from conference.exports import bp as exports_bp
     from conference.pages import bp as pages_bp
+    from conference.privacy import bp as privacy_bp
     from conference.scanner import bp as scanner_bp
-    for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, attendees_bp, scanner_bp):
+    for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, privacy_bp, attendees_bp, scanner_bp):
         app.register_blueprint(blueprint)
     # After the event: people to meet, follow-ups, circles, the digest (issue 6).
     import conference.circles.routes  # noqa: F401

@@ -4,8 +4,9 @@ from conference.auth.models import SignInToken  # noqa: F401
 from conference.contacts.models import Connection  # noqa: F401
 from conference.events.models import Conference  # noqa: F401
 from conference.interests.models import AttendeeInterest, Interest  # noqa: F401
-from conference.scanner.models import ScanReceipt  # noqa: F401
 from conference.organizer.models import BadgeJob, ImportBatch, Organizer  # noqa: F401
+from conference.scanner.models import ScanReceipt  # noqa: F401
+from conference.privacy.models import RetiredBadgeCode  # noqa: F401
 from conference.circles.models import Circle, CircleMember  # noqa: F401
 from conference.digest.models import DigestDelivery  # noqa: F401
 from conference.followups.models import FollowUp  # noqa: F401

@@ -39,8 +39,7 @@ CHANNELS = {
     "website": "Website",
 }
 
-# Who may see a channel. The join form offers the first and the last; "mutual" is for people
-# one has saved back.
+# Who may see a channel: anyone who scans me, only people I have saved (mutual), nobody.
 VISIBILITIES = ("anyone", "mutual", "nobody")
 
 
@@ -55,6 +54,9 @@ class Attendee(db.Model):
         CheckConstraint(f"grade_band IS NULL OR {_in('grade_band', GRADE_BANDS)}", name="known_grade_band"),
         CheckConstraint("years_in_role IS NULL OR (years_in_role >= 0 AND years_in_role <= 60)",
                         name="sane_years_in_role"),
+        # SQLite would reuse a deleted attendee's id, and a stale session holding it would then
+        # sign in as the next person to join. AUTOINCREMENT never reuses ids (PostgreSQL never does).
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -69,7 +71,8 @@ class Attendee(db.Model):
     grade_band: Mapped[str | None] = mapped_column(String(16))
     # Pairs mentors with aspiring and early-career leaders in "people to meet".
     years_in_role: Mapped[int | None]
-    # "Hide me from suggestions": never shown in anyone's "people to meet".
+    # "Hide me from suggestions and from the signed-out card": never in anyone's "people to meet",
+    # and a card that shows nothing identifying to people outside the conference.
     hidden: Mapped[bool] = mapped_column(default=False)
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Registrants an organizer imported: the last import that created or changed the row, and

@@ -19,8 +19,13 @@ def _hash(token: str) -> str:
 
 
 def safe_next(path: str | None) -> str:
-    """Only our own paths: '/x', never '//host' or 'http://host'."""
+    """Only our own paths: '/x', never '//host' or 'http://host'.
+
+    Browsers drop tabs and line breaks from URLs, so '/<tab>/host' would become '//host': no
+    whitespace or control characters at all."""
     if not path or not path.startswith("/") or path.startswith("//") or "\\" in path:
+        return ""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in path):
         return ""
     return path[:300]
 

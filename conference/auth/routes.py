@@ -9,6 +9,7 @@ from conference.auth.operations import (attendees_for_email, issue_organizer_tok
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.mail import send_mail
+from conference import ratelimits
 
 
 def public_url(endpoint: str, **values) -> str:
@@ -20,6 +21,7 @@ def public_url(endpoint: str, **values) -> str:
 
 
 @bp.route("/signin", methods=["GET", "POST"])
+@ratelimits.sign_in_request
 def request_link():
     """Ask for a one-time sign-in link by email; the answer never says if the email is known."""
     form = SignInForm(next=request.args.get("next", ""), email=request.args.get("email", ""))
