@@ -5,16 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import re
+import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select, update
 
 from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import ROLES, Attendee
 from conference.attendees.states import STATES
-from conference.badges.codes import new_code
+from conference.badges.codes import ALPHABET, LENGTH
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
@@ -61,6 +63,7 @@ ROLE_ALIASES = {
 }
 
 
+@lru_cache(maxsize=4096)  # roles, states and interest names repeat on every row
 def _key(text: str) -> str:
     """'E-mail Address ' -> 'emailaddress': what header and value matching compares."""
     text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
@@ -205,8 +208,25 @@ def map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
     return found, ignored
 
 
+_PLAIN_EMAIL = re.compile(r"[a-z0-9_%+'-]+(?:\.[a-z0-9_%+'-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
+                          r"[a-z]{2,63}")
+_SPECIAL_TLDS = {"arpa", "invalid", "local", "localhost", "onion", "test"}
+
+
+def _email(text: str) -> str:
+    """normalise_email, with a fast path for the plain ASCII addresses that make up most files."""
+    lowered = text.strip().lower()
+    if (len(lowered) <= 254 and _PLAIN_EMAIL.fullmatch(lowered) and len(lowered.split("@")[0]) <= 64
+            and lowered.rsplit(".", 1)[1] not in _SPECIAL_TLDS):
+        return lowered
+    return normalise_email(text)
+
+
+_INTEREST_SEPARATORS = re.compile(r"[;|\n]|,(?![^()]*\))")  # a comma inside "(offering)" is part of a name
+
+
 def _split_interests(text: str) -> list[str]:
-    return [part.strip() for part in re.split(r"[;|\n]|,(?![^()]*\))", text or "") if part.strip()]
+    return [part.strip() for part in _INTEREST_SEPARATORS.split(text or "") if part.strip()]
 
 
 def _check_row(number: int, cells: list[str], columns: dict[str, int], interests: dict[str, int]) -> _Row:
@@ -222,7 +242,7 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
         reasons.append(f"the name has {len(name)} characters (at most 120)")
     email = cell("email")
     try:
-        email = normalise_email(email) if email else ""
+        email = _email(email) if email else ""
         if not email:
             reasons.append("no email")
     except BadChannel:
@@ -256,47 +276,77 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
                 ids.add(interest_id)
         picked[column] = ids
     if reasons:
-        raise DomainError("; ".join(reasons).capitalize())
+        text = "; ".join(reasons)
+        raise DomainError(text[0].upper() + text[1:])
     return _Row(number, name, email, role, school, district, state, picked["offers"], picked["interests"])
 
 
-def _differs(attendee: Attendee, row: _Row) -> bool:
+@dataclass
+class _Existing:
+    """An attendee already registered, as plain values (loading thousands of ORM objects is slow)."""
+    id: int
+    name: str
+    role: str
+    school: str
+    district: str
+    state: str
+    imported: bool
+    claimed: bool
+    interests: dict[int, tuple[bool, bool]] = field(default_factory=dict)   # interest id -> (offers, seeks)
+
+
+def _differs(attendee: _Existing, row: _Row) -> bool:
     if (attendee.name, attendee.role, attendee.school, attendee.district, attendee.state) != (
             row.name, row.role, row.school, row.district, row.state):
         return True
     if row.offers is None and row.seeks is None:
         return False
-    return _interest_map(attendee) != _wanted(attendee, row)
+    return attendee.interests != _wanted(attendee.interests, row)
 
 
-def _interest_map(attendee: Attendee) -> dict[int, tuple[bool, bool]]:
-    return {ai.interest_id: (ai.offers, ai.seeks) for ai in attendee.interests}
-
-
-def _wanted(attendee: Attendee | None, row: _Row) -> dict[int, tuple[bool, bool]]:
+def _wanted(current: dict[int, tuple[bool, bool]], row: _Row) -> dict[int, tuple[bool, bool]]:
     """The interests after this row: a column the file lacks leaves that side as it was."""
-    current = _interest_map(attendee) if attendee is not None else {}
     offers = row.offers if row.offers is not None else {i for i, (o, _) in current.items() if o}
     seeks = row.seeks if row.seeks is not None else {i for i, (_, s) in current.items() if s}
     return {i: (i in offers, i in seeks) for i in offers | seeks}
 
 
-def _write(attendee: Attendee, row: _Row, batch_id: int) -> None:
-    attendee.name, attendee.email, attendee.role = row.name, row.email, row.role
-    attendee.school, attendee.district, attendee.state = row.school, row.district, row.state
-    attendee.import_batch_id = batch_id
-    if row.offers is None and row.seeks is None:
+def _existing(conference: Conference, emails: list[str]) -> dict[str, _Existing]:
+    found: dict[str, _Existing] = {}
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start:start + 1000]
+        by_id: dict[int, _Existing] = {}
+        for row in db.session.execute(
+                select(Attendee.id, Attendee.email, Attendee.name, Attendee.role, Attendee.school, Attendee.district,
+                       Attendee.state, Attendee.import_batch_id, Attendee.claimed_at)
+                .where(Attendee.conference_id == conference.id, Attendee.email.in_(chunk))):
+            by_id[row.id] = found[row.email] = _Existing(
+                row.id, row.name, row.role, row.school, row.district, row.state,
+                imported=row.import_batch_id is not None, claimed=row.claimed_at is not None)
+        if by_id:
+            for attendee_id, interest_id, offers, seeks in db.session.execute(
+                    select(AttendeeInterest.attendee_id, AttendeeInterest.interest_id, AttendeeInterest.offers,
+                           AttendeeInterest.seeks).where(AttendeeInterest.attendee_id.in_(list(by_id)))):
+                by_id[attendee_id].interests[interest_id] = (offers, seeks)
+    return found
+
+
+def _update(changed: list[tuple[_Existing, _Row]], batch_id: int) -> None:
+    """Changed registrants in bulk: their fields, and their interests where the file has interest columns."""
+    if not changed:
         return
-    wanted = _wanted(attendee if attendee.id else None, row)
-    kept = [ai for ai in attendee.interests if ai.interest_id in wanted]
-    existing = {ai.interest_id: ai for ai in kept}
-    for interest_id, (offers, seeks) in wanted.items():
-        link = existing.get(interest_id)
-        if link is None:
-            link = AttendeeInterest(interest_id=interest_id)
-            kept.append(link)
-        link.offers, link.seeks = offers, seeks
-    attendee.interests = kept
+    db.session.execute(update(Attendee), [
+        dict(id=old.id, name=row.name, role=row.role, school=row.school, district=row.district, state=row.state,
+             import_batch_id=batch_id) for old, row in changed])
+    with_interests = [(old, row) for old, row in changed if row.offers is not None or row.seeks is not None]
+    for start in range(0, len(with_interests), 1000):
+        chunk = with_interests[start:start + 1000]
+        db.session.execute(delete(AttendeeInterest).where(
+            AttendeeInterest.attendee_id.in_([old.id for old, _ in chunk])))
+        links = [dict(attendee_id=old.id, interest_id=i, offers=o, seeks=s)
+                 for old, row in chunk for i, (o, s) in _wanted(old.interests, row).items()]
+        if links:
+            db.session.execute(insert(AttendeeInterest), links)
 
 
 def check_rows(conference: Conference, header: list[str], rows: list[list[str]]
@@ -342,43 +392,29 @@ def import_registrants(conference: Conference, data: bytes, filename: str = "", 
                           columns={c: header[i] for c, i in columns.items()})
     if progress:
         progress(len(problems))
-    existing = {a.email: a for a in db.session.scalars(
-        select(Attendee).where(Attendee.conference_id == conference.id, Attendee.email.in_([r.email for r in good]))
-        ) } if len(good) <= 2000 else {a.email: a for a in db.session.scalars(
-            select(Attendee).where(Attendee.conference_id == conference.id))}
+    existing = _existing(conference, [r.email for r in good])
     batch = ImportBatch(conference_id=conference.id, organizer_id=organizer.id if organizer else None,
                         filename=(filename or "")[:200])
     db.session.add(batch)
     db.session.flush()
-    codes_in_use: set[str] = set()
-    step = 0
+    new_rows: list[_Row] = []
+    changed: list[tuple[_Existing, _Row]] = []
     for row in good:
         attendee = existing.get(row.email)
         if attendee is None:
-            code = new_code()
-            while code in codes_in_use:
-                code = new_code()
-            codes_in_use.add(code)
-            attendee = Attendee(conference_id=conference.id, badge_code=code, joined_at=utcnow(), interests=[],
-                                channels=[])
-            _write(attendee, row, batch.id)
-            db.session.add(attendee)
-            result.created += 1
-        elif attendee.import_batch_id is None or attendee.claimed_at is not None:
+            new_rows.append(row)
+            continue
+        if not attendee.imported or attendee.claimed:
             result.kept += 1
         elif _differs(attendee, row):
-            _write(attendee, row, batch.id)
-            result.updated += 1
+            changed.append((attendee, row))
         else:
             result.unchanged += 1
-        step += 1
-        if step % 500 == 0:
-            db.session.flush()
-            if progress:
-                progress(500)
-    db.session.flush()
-    if progress and step % 500:
-        progress(step % 500)
+        if progress:
+            progress(1)
+    result.created, result.updated = len(new_rows), len(changed)
+    _update(changed, batch.id)
+    _insert_new(conference, new_rows, batch.id, progress)
     if result.changed:
         batch.created, batch.updated = result.created, result.updated
         batch.unchanged, batch.rejected = result.unchanged + result.kept, result.rejected
@@ -387,6 +423,40 @@ def import_registrants(conference: Conference, data: bytes, filename: str = "", 
         db.session.delete(batch)  # a re-import that changes nothing leaves nothing behind
     db.session.flush()
     return result
+
+
+def _code() -> str:
+    """A badge code as conference.badges.codes.new_code makes it (60 random bits), a dozen times faster:
+    32 divides 256, so each byte's low five bits are uniform."""
+    return "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(LENGTH))
+
+
+def _insert_new(conference: Conference, rows: list[_Row], batch_id: int,
+                progress: Callable[[int], None] | None) -> None:
+    """New registrants in bulk (thousands at once): attendees with fresh badge codes, then their interests."""
+    codes: set[str] = set()
+    now = utcnow()
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        values = []
+        for row in chunk:
+            code = _code()
+            while code in codes:
+                code = _code()
+            codes.add(code)
+            values.append(dict(conference_id=conference.id, badge_code=code, name=row.name, email=row.email,
+                               role=row.role, school=row.school, district=row.district, state=row.state,
+                               joined_at=now, import_batch_id=batch_id))
+        ids = list(db.session.scalars(insert(Attendee).returning(Attendee.id, sort_by_parameter_order=True),
+                                      values))
+        links = []
+        for attendee_id, row in zip(ids, chunk):
+            for interest_id, (offers, seeks) in _wanted({}, row).items():
+                links.append(dict(attendee_id=attendee_id, interest_id=interest_id, offers=offers, seeks=seeks))
+        if links:
+            db.session.execute(insert(AttendeeInterest), links)
+        if progress:
+            progress(len(chunk))
 
 
 def import_batches(conference: Conference) -> list[ImportBatch]:
