@@ -1,7 +1,7 @@
 """Error pages a person can act on, and the domain exception operations raise."""
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
 
@@ -49,9 +49,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many_requests(error):
-        return page(429, "Too many tries in a short time",
-                    "Please wait a minute, then try again. We limit how fast codes and sign-in emails can be "
-                    "tried so that nobody can guess their way to other people's badges.")
+        message = ("Please wait a minute, then try again. We limit how fast codes and sign-in emails can be "
+                   "tried so that nobody can guess their way to other people's badges.")
+        if request.is_json:  # the scanner's sync: JSON it can act on (it keeps the scans and retries)
+            return jsonify(error="rate_limited", message=message), 429
+        return page(429, "Too many tries in a short time", message)
 
     @app.errorhandler(500)
     def server_error(error):

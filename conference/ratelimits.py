@@ -17,6 +17,7 @@ from collections.abc import Callable
 
 from flask import current_app, request, session
 from flask_limiter.util import get_remote_address
+from limits import parse_many
 
 from conference.extensions import limiter
 
@@ -59,6 +60,10 @@ def _signed_out() -> bool:
 
 def _missed(response) -> bool:
     return response.status_code in MISS_STATUSES
+
+
+def _never(response) -> bool:
+    return False
 
 
 def _sign_in_address() -> str:
@@ -109,9 +114,32 @@ def batch_size() -> int:
 
 
 def sync_limit(view):
-    """Limits for the offline-scan sync endpoint: each scan in the batch costs one."""
+    """Limits for the offline-scan sync endpoint: each scan in the batch costs one, and someone whose
+    guesses used up their badge misses (charge_badge_misses) waits like on /c/<code>."""
     return _apply(view, [
         limiter.limit(_configured("RATELIMIT_SYNC_SCANS"), key_func=signed_in_attendee, exempt_when=_signed_out,
                       methods=["POST"], cost=batch_size),
         limiter.limit(_configured("RATELIMIT_SYNC_PER_IP"), key_func=client_ip, methods=["POST"]),
+        limiter.shared_limit(_configured("RATELIMIT_BADGE_MISSES"), scope="badge-misses", key_func=signed_in_attendee,
+                             exempt_when=_signed_out, deduct_when=_never),
+        limiter.shared_limit(_configured("RATELIMIT_BADGE_MISSES_PER_IP"), scope="badge-misses-ip",
+                             key_func=client_ip, deduct_when=_never),
     ])
+
+
+def charge_badge_misses(count: int) -> None:
+    """Count `count` codes that found no badge within one request (a sync batch) against the miss limits."""
+    if count <= 0 or not (limiter.enabled and limiter.initialized):
+        return
+    prefix = current_app.config.get("RATELIMIT_KEY_PREFIX") or ""
+    buckets = [("RATELIMIT_BADGE_MISSES_PER_IP", client_ip(), "badge-misses-ip")]
+    if not _signed_out():
+        buckets.append(("RATELIMIT_BADGE_MISSES", signed_in_attendee(), "badge-misses"))
+    for name, key, scope in buckets:
+        # The same buckets the decorators use: [prefix,] key, scope.
+        args = [prefix, key, scope] if prefix else [key, scope]
+        for item in parse_many(_configured(name)()):
+            # A hit that would overflow a sliding window is not recorded at all: fill it to the brim.
+            remaining = limiter.limiter.get_window_stats(item, *args).remaining
+            if remaining > 0:
+                limiter.limiter.hit(item, *args, cost=min(count, remaining))

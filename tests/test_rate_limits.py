@@ -169,3 +169,59 @@ def test_a_limit_string_can_be_tightened_in_config(tmp_path, _schema):
         assert tries_until_refused(lambda _: client.get(f"/c/{random_code()}")) == 4
         empty_database()
         db.engine.dispose()
+
+
+# --- the scanner (conference/scanner): its card and its offline sync -------------------------
+
+def scan(text):
+    import uuid
+    return {"uuid": str(uuid.uuid4()), "text": text, "note": ""}
+
+
+def test_the_scanner_card_counts_against_the_same_misses(client, app):
+    me = make_attendee(make_conference())
+    sign_in_as(client, me)
+    for _ in range(5):
+        assert client.get("/scan/card", query_string={"code": random_code()}).status_code == 404
+        assert client.get(f"/c/{random_code()}").status_code == 404
+    assert client.get("/scan/card", query_string={"code": random_code()}).status_code == 429
+
+
+def test_guessed_codes_in_a_sync_batch_use_up_the_misses(client, app):
+    conference = make_conference()
+    me, them = make_attendee(conference), make_attendee(conference)
+    sign_in_as(client, me)
+    first = client.post("/scan/sync", json={"scans": [scan(random_code()) for _ in range(30)]})
+    assert first.status_code == 200
+    assert {r["status"] for r in first.get_json()["results"]} == {"unknown"}
+    assert client.get(f"/c/{random_code()}").status_code == 429
+    again = client.post("/scan/sync", json={"scans": [scan(display(them.badge_code))]})
+    assert again.status_code == 429
+    assert again.get_json()["error"] == "rate_limited"  # JSON the phone can act on: it keeps the scan
+
+
+def test_a_day_of_real_scans_synced_in_batches_is_never_limited(client, app):
+    conference = make_conference()
+    me = make_attendee(conference)
+    people = [make_attendee(conference) for _ in range(120)]
+    sign_in_as(client, me)
+    for start in range(0, 120, 40):
+        response = client.post("/scan/sync", json={"scans": [scan(display(p.badge_code)) for p in people[start:start + 40]]})
+        assert response.status_code == 200
+        assert {r["status"] for r in response.get_json()["results"]} == {"saved"}
+
+
+def test_sync_batches_are_limited_per_scan(tmp_path, _schema):
+    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_SYNC_SCANS="50 per hour"))
+    with app.app_context():
+        if not ON_POSTGRES:
+            db.create_all()
+        conference = make_conference()
+        me, them = make_attendee(conference), make_attendee(conference)
+        client = app.test_client()
+        sign_in_as(client, me)
+        assert client.post("/scan/sync", json={"scans": [scan(display(them.badge_code))] * 40}).status_code == 200
+        refused = client.post("/scan/sync", json={"scans": [scan(display(them.badge_code))] * 20})
+        assert refused.status_code == 429 and refused.get_json()["error"] == "rate_limited"
+        empty_database()
+        db.engine.dispose()

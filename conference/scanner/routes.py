@@ -20,6 +20,7 @@ from conference.interests.operations import match_between
 from conference.scanner import bp
 from conference.scanner.forms import ScanSaveForm
 from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
+from conference import ratelimits
 
 QR_SCANNER = "vendor/qr-scanner-1.4.2"
 
@@ -79,6 +80,7 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
 
 @bp.get("/scan/card")
 @login_required
+@ratelimits.badge_lookup
 def card():
     """A scanned or typed code: the person's card with Save and a note, or why it is not a badge."""
     return _card(request.args.get("code", "")[:500])
@@ -135,6 +137,7 @@ def _injected_failure() -> bool:
 
 @bp.post("/scan/sync")
 @csrf.exempt  # checked below, so the phone gets JSON it can act on instead of an HTML error page
+@ratelimits.sync_limit
 def sync():
     """Receive a batch of scans a phone queued: JSON in, one result per scan out."""
     if current_app.config.get("WTF_CSRF_ENABLED", True):
@@ -156,6 +159,7 @@ def sync():
     if len(payload["scans"]) > MAX_BATCH:
         return _json_error(413, "too_many", f"Send at most {MAX_BATCH} scans at once.", limit=MAX_BATCH)
     results = sync_scans(g.attendee, payload["scans"])
+    ratelimits.charge_badge_misses(sum(r.status == "unknown" for r in results))  # guessed codes count
     db.session.commit()
     response = jsonify(results=[r.as_dict() for r in results],
                        saved=sum(r.status == "saved" for r in results))
