@@ -92,7 +92,14 @@ def hours_rows(conference: Conference, hours: list[HourCount]) -> Iterator[list]
 def graphml(conference: Conference) -> Iterator[str]:
     """The network of saves as GraphML: one node per registrant under a random id made for this
     export only, one directed edge per saved contact. Rare values (a state, role or interest held by
-    fewer than 5 registrants) become "suppressed" or are left out, so no one stands out by them."""
+    fewer than 5 registrants) become "suppressed" or are left out, so no one stands out by them.
+
+    Every query runs before this returns, so the text can stream after the request's database work."""
+    return _graphml_text(conference.slug, *_network(conference))
+
+
+def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
+    """Nodes (id, role, state, offers, seeks) with rare values already suppressed, and edges (owner, contact)."""
     people = db.session.execute(select(Attendee.id, Attendee.role, Attendee.state)
                                 .where(Attendee.conference_id == conference.id)).all()
     roles = Counter(role for _, role, _ in people)
@@ -116,9 +123,20 @@ def graphml(conference: Conference) -> Iterator[str]:
     def interest_list(ids: list[int]) -> str:
         return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
 
+    edges = db.session.execute(select(Connection.owner_id, Connection.contact_id)
+                               .where(Connection.conference_id == conference.id)).all()
+    people_rows = []
+    for attendee_id, role, state in people:
+        people_rows.append((attendee_id, role if roles[role] >= SMALL else "suppressed",
+                            (state if states[state] >= SMALL else "suppressed") if state else "",
+                            interest_list(offers.get(attendee_id, [])), interest_list(seeks.get(attendee_id, []))))
+    return people_rows, edges
+
+
+def _graphml_text(slug: str, people: list[tuple], edges: list[tuple]) -> Iterator[str]:
     random_ids: dict[int, str] = {}
     used: set[str] = set()
-    for attendee_id, _, _ in people:
+    for attendee_id, *_ in people:
         token = "n" + secrets.token_hex(6)
         while token in used:
             token = "n" + secrets.token_hex(6)
@@ -135,20 +153,16 @@ def graphml(conference: Conference) -> Iterator[str]:
            '  <key id="offers" for="node" attr.name="offers" attr.type="string"/>\n'
            '  <key id="seeks" for="node" attr.name="seeks" attr.type="string"/>\n'
            '  <key id="mutual" for="edge" attr.name="mutual" attr.type="boolean"/>\n'
-           f'  <graph id={quoteattr(conference.slug)} edgedefault="directed">\n')
+           f'  <graph id={quoteattr(slug)} edgedefault="directed">\n')
     chunk: list[str] = []
-    for attendee_id, role, state in sorted(people, key=lambda p: random_ids[p[0]]):
-        role_value = role if roles[role] >= SMALL else "suppressed"
-        state_value = (state if states[state] >= SMALL else "suppressed") if state else ""
-        chunk.append(f'    <node id="{random_ids[attendee_id]}"><data key="role">{role_value}</data>'
-                     f'<data key="state">{escape(state_value)}</data>'
-                     f'<data key="offers">{escape(interest_list(offers.get(attendee_id, [])))}</data>'
-                     f'<data key="seeks">{escape(interest_list(seeks.get(attendee_id, [])))}</data></node>\n')
+    for attendee_id, role, state, offered, sought in sorted(people, key=lambda p: random_ids[p[0]]):
+        chunk.append(f'    <node id="{random_ids[attendee_id]}"><data key="role">{role}</data>'
+                     f'<data key="state">{escape(state)}</data>'
+                     f'<data key="offers">{escape(offered)}</data>'
+                     f'<data key="seeks">{escape(sought)}</data></node>\n')
         if len(chunk) >= 2000:
             yield "".join(chunk)
             chunk = []
-    edges = db.session.execute(select(Connection.owner_id, Connection.contact_id)
-                               .where(Connection.conference_id == conference.id)).all()
     pairs = {(a, b) for a, b in edges}
     # Shuffled by the random ids, so the order of edges says nothing about when they were made.
     for owner_id, contact_id in sorted(edges, key=lambda e: (random_ids[e[0]], random_ids[e[1]])):

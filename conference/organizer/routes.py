@@ -4,7 +4,7 @@ import json
 import re
 
 from flask import (abort, current_app, g, make_response, redirect, render_template, request, send_file,
-                   stream_with_context, url_for)
+                   url_for)
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -338,7 +338,7 @@ def hours_csv(conference):
 @organizer_required
 def network(conference):
     """The anonymised network for researchers: random ids made for this download only."""
-    body = stream_with_context(exporters.graphml(conference))
+    body = exporters.graphml(conference)  # queries done; the text streams without the database
     return _download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
 
 

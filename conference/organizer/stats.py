@@ -138,7 +138,7 @@ class Dashboard:
 
     @property
     def states_represented(self) -> int:
-        return sum(1 for s in self.states if s.people.raw and s.code not in ("", "INTL"))
+        return sum(1 for s in self.states if s.people.raw and s.code not in ("", "INTL", "DOD"))
 
 
 def _zone(conference: Conference) -> ZoneInfo:
