@@ -1,0 +1,158 @@
+"""Every page of the app, who sees it, and the data it needs: one catalogue for the checks that look at pages.
+
+`PAGES` lists what a person can open (one entry per page and state worth checking); `EXEMPT` lists the
+endpoints that are not pages, each with the reason. tests/test_markup.py fails when an endpoint of
+`app.url_map` is in neither, so a new route cannot slip past the accessibility checks
+(tests/browser/test_accessibility.py, tests/test_markup.py) or the screenshots (bench/screenshots.py).
+
+To add a page: add a `Page` below; if it needs rows, add them in `build_world` and keep their ids/codes
+on the world.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Callable
+
+from conference.extensions import db
+
+ANON, ATTENDEE, ORGANIZER = "signed out", "attendee", "organizer"
+
+LONG_NAME = "Maria-Guadalupe Fernández-Castellanos de la Vega"
+LONG_SCHOOL = "Dr. Martin Luther King Jr. Early Childhood and Family Engagement Learning Academy"
+
+
+@dataclass(frozen=True)
+class Page:
+    name: str                          # short id: test ids and screenshot file names
+    endpoint: str | None               # the url_map endpoint it covers (None: an error page)
+    who: str                           # ANON, ATTENDEE or ORGANIZER
+    path: Callable[[SimpleNamespace], str]
+    status: int = 200
+    desk: bool = False                 # an organizer console page: also shown at 1280x800 in screenshots
+    act: str | None = None             # a browser step before checking, see tests/browser/page_actions.py
+    screenshot: bool = True
+
+
+def _p(template: str) -> Callable[[SimpleNamespace], str]:
+    return lambda w: template.format(w=w)
+
+
+PAGES: list[Page] = [
+    # Signed out: the front door, joining, signing in, a badge opened cold.
+    Page("home", "pages.home", ANON, _p("/")),
+    Page("join", "attendees.join", ANON, _p("/{w.slug}/join")),
+    Page("join-errors", "attendees.join", ANON, _p("/{w.slug}/join"), act="submit-empty", screenshot=True),
+    Page("signin", "auth.request_link", ANON, _p("/signin")),
+    Page("signin-errors", "auth.request_link", ANON, _p("/signin"), act="submit-empty"),
+    Page("signin-confirm", "auth.confirm", ANON, _p("/signin/{w.sign_in_token}")),
+    Page("code", "badges.enter", ANON, _p("/code")),
+    Page("code-error", "badges.enter", ANON, _p("/code?code=not-a-code"), status=422),
+    Page("card-signed-out", "contacts.card", ANON, _p("/c/{w.other_code}")),
+    Page("card-not-found", "contacts.card", ANON, _p("/c/ZZZZ-ZZZZ-ZZZZ"), status=404),
+    Page("not-found", None, ANON, _p("/no-such-page"), status=404),
+    # Signed in as an attendee: the core loop.
+    Page("badge", "badges.mine", ATTENDEE, _p("/me/badge?welcome=1")),
+    Page("code-signed-in", "badges.enter", ATTENDEE, _p("/code")),
+    Page("card", "contacts.card", ATTENDEE, _p("/c/{w.other_code}")),
+    Page("card-saved", "contacts.card", ATTENDEE, _p("/c/{w.saved_code}?saved=1")),
+    Page("card-own", "contacts.card", ATTENDEE, _p("/c/{w.my_code}")),
+    Page("contacts", "contacts.index", ATTENDEE, _p("/me/contacts")),
+    Page("contacts-search", "contacts.index", ATTENDEE, _p("/me/contacts?q=schedule")),
+    Page("contact", "contacts.show", ATTENDEE, _p("/me/contacts/{w.connection_id}")),
+    Page("contact-note", "contacts.note", ATTENDEE, _p("/me/contacts/{w.connection_id}/note")),
+    Page("more", "pages.me", ATTENDEE, _p("/me")),
+    Page("profile", "attendees.edit", ATTENDEE, _p("/me/profile")),
+    Page("contact-not-found", None, ATTENDEE, _p("/me/contacts/999999"), status=404),
+    # The scanner (camera, typed code, offline queue).
+    Page("scan", "scanner.index", ATTENDEE, _p("/scan")),
+    Page("scan-card", "scanner.card", ATTENDEE, _p("/scan/card?code={w.other_code}")),
+    Page("scan-card-unknown", "scanner.card", ATTENDEE, _p("/scan/card?code=ZZZZ-ZZZZ-ZZZZ"), status=404),
+    # Privacy: what we keep, my data, deleting my account.
+    Page("privacy", "privacy.policy", ANON, _p("/privacy")),
+    Page("my-data", "privacy.data", ATTENDEE, _p("/me/data")),
+    Page("delete-account", "privacy.delete", ATTENDEE, _p("/me/delete")),
+    Page("account-deleted", "privacy.deleted", ANON, _p("/account-deleted")),
+]
+
+EXEMPT: dict[str, str] = {
+    "static": "static files (CSS, JS, icons), not pages",
+    "pages.health": "JSON for load balancers",
+    "contacts.save": "POST only; its result is checked as the 'card-saved' page and in tests/browser/test_keyboard.py",
+    "contacts.delete": "POST only; redirects to the contacts page",
+    "auth.signout": "POST only; redirects to the home page",
+    "exports.csv_file": "a file download (.csv)",
+    "exports.all_vcards": "a file download (.vcf)",
+    "exports.one_vcard": "a file download (.vcf)",
+    "scanner.save": "POST only; the scanner's save, checked through the 'scan-card' page it comes from",
+    "scanner.sync": "POST only, JSON: the offline queue's sync",
+    "scanner.token": "JSON: a fresh CSRF token for the offline queue",
+    "scanner.manifest": "the web app manifest (JSON)",
+    "scanner.service_worker": "the service worker (JavaScript)",
+    "privacy.data_json": "a file download (.json)",
+}
+
+
+def covered_endpoints() -> set[str]:
+    return {page.endpoint for page in PAGES if page.endpoint} | set(EXEMPT)
+
+
+def build_world() -> SimpleNamespace:
+    """Rows for every page in PAGES (inside an app context): a conference, me, people I met, an organizer.
+
+    Names and schools are long on purpose, so the pages show how they wrap.
+    """
+    from conference.auth.operations import issue_sign_in_token
+    from conference.badges.codes import display
+    from conference.contacts.operations import save_contact
+    from tests.factories import make_attendee, make_conference
+
+    conference = make_conference(name="Pre-K–8 Principals Conference: Leading Learning Communities 2026")
+    me = make_attendee(conference, name=LONG_NAME, school=LONG_SCHOOL, email="me@school.example.org",
+                       offers=("Scheduling", "Mentoring (offering)"), seeks=("Literacy", "Math"),
+                       channels={"phone": ("(757) 555-0142", True)})
+    other = make_attendee(conference, name="Samira Okafor", school="Hillcrest Elementary", state="VA",
+                          offers=("Literacy",), seeks=("Scheduling", "Math"),
+                          channels={"phone": ("(202) 555-0188", True), "x": ("@samira_leads", True),
+                                    "linkedin": ("samira-okafor-principal", True)})
+    saved = make_attendee(conference, name="Marcus Bell", school="Oak Park Middle School",
+                          offers=("Math",), seeks=("Scheduling",))
+    fan = make_attendee(conference, name="Jordan Lee", school="Lakeside Pre-K Center")
+    connection = save_contact(me, saved, note="Talked master schedules and block periods; "
+                                               "he'll send his template.\nCall before August.",
+                              tags="scheduling, mentor")
+    save_contact(fan, me, note="")
+    token = issue_sign_in_token(me, 15)
+    db.session.commit()
+    world = SimpleNamespace(conference_id=conference.id, slug=conference.slug, me_id=me.id,
+                            my_code=display(me.badge_code), other_code=display(other.badge_code),
+                            saved_code=display(saved.badge_code), connection_id=connection.id,
+                            sign_in_token=token, organizer_id=None)
+    _organizer(world, conference)
+    return world
+
+
+def _organizer(world: SimpleNamespace, conference) -> None:
+    from conference.organizer.models import Organizer
+    organizer = Organizer(conference_id=conference.id, email="staff@association.example.org")
+    db.session.add(organizer)
+    db.session.commit()
+    world.organizer_id = organizer.id
+
+
+def session_for(world: SimpleNamespace, who: str) -> dict:
+    """The session a signed-in person of kind `who` has."""
+    if who == ATTENDEE:
+        return {"attendee_id": world.me_id, "_permanent": True}
+    if who == ORGANIZER:
+        return {"organizer_id": world.organizer_id, "_permanent": True}
+    return {}
+
+
+def session_cookie(app, world: SimpleNamespace, who: str) -> tuple[str, str] | None:
+    """(name, value) of a signed session cookie for `who`, for a browser; None when signed out."""
+    data = session_for(world, who)
+    if not data:
+        return None
+    value = app.session_interface.get_signing_serializer(app).dumps(data)
+    return app.config["SESSION_COOKIE_NAME"], value

@@ -1,0 +1,123 @@
+"""Every page is in the catalogue (tests/pages.py), and no page has a field without a label or an image without alt.
+
+The browser checks (axe-core) run the same catalogue; this one needs no browser, so it runs everywhere.
+"""
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+
+from conference import create_app
+from conference.extensions import db
+from tests.conftest import ON_POSTGRES, empty_database, test_config
+from tests.pages import EXEMPT, PAGES, build_world, covered_endpoints, session_for
+
+FIELDS = {"input", "select", "textarea"}
+UNLABELLED_TYPES = {"hidden", "submit", "button", "reset", "image"}  # buttons name themselves (value/alt)
+
+
+class FormMarkup(HTMLParser):
+    """Collects form fields, labels, ids and images with what names them."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields: list[dict] = []
+        self.label_for: set[str] = set()
+        self.ids: set[str] = set()
+        self.images: list[dict] = []
+        self.open_labels = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: (v or "") for k, v in attrs}
+        if "id" in a:
+            self.ids.add(a["id"])
+        if tag == "label":
+            self.open_labels += 1
+            if a.get("for"):
+                self.label_for.add(a["for"])
+        elif tag in FIELDS:
+            self.fields.append({"tag": tag, "attrs": a, "wrapped": self.open_labels > 0})
+        elif tag == "img":
+            self.images.append(a)
+
+    def handle_startendtag(self, tag, attrs):
+        self.handle_starttag(tag, attrs)
+        if tag == "label":
+            self.open_labels -= 1
+
+    def handle_endtag(self, tag):
+        if tag == "label" and self.open_labels:
+            self.open_labels -= 1
+
+
+def markup_problems(html: str) -> list[str]:
+    """Fields without a label and images without alt text, described for a person."""
+    parsed = FormMarkup()
+    parsed.feed(html)
+    problems = []
+    for f in parsed.fields:
+        a = f["attrs"]
+        if f["tag"] == "input" and a.get("type", "text").lower() in UNLABELLED_TYPES:
+            continue
+        named = (f["wrapped"] or (a.get("id") and a["id"] in parsed.label_for) or a.get("aria-label", "").strip()
+                 or (a.get("aria-labelledby") and all(i in parsed.ids for i in a["aria-labelledby"].split())))
+        if not named:
+            problems.append(f"<{f['tag']} name={a.get('name')!r} id={a.get('id')!r}> has no label")
+    for img in parsed.images:
+        if "alt" not in img:
+            problems.append(f"<img src={img.get('src')!r}> has no alt attribute")
+    return problems
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, _schema):
+    """One app and one set of rows for all the pages (they only read)."""
+    app = create_app(test_config(tmp_path_factory.mktemp("markup")))
+    with app.app_context():
+        if not ON_POSTGRES:
+            db.create_all()
+        world = build_world()
+        yield app, world
+        empty_database()
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_every_route_is_a_checked_page_or_exempt_with_a_reason(site):
+    app, _ = site
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    missing = sorted(endpoints - covered_endpoints())
+    assert not missing, (f"routes with no entry in tests/pages.py: {missing}. Add a Page (it gets the axe, "
+                         f"label and screenshot checks) or, for a non-page, an EXEMPT entry with the reason.")
+    stale = sorted(covered_endpoints() - endpoints)
+    assert not stale, f"tests/pages.py lists endpoints the app no longer has: {stale}"
+    assert all(reason.strip() for reason in EXEMPT.values())
+
+
+def test_the_markup_checker_catches_what_it_should():
+    assert markup_problems('<input name="q"><img src="x.png">') == [
+        "<input name='q' id=None> has no label", "<img src='x.png'> has no alt attribute"]
+    assert markup_problems('<label for="q">Search</label><input id="q"><img src="x" alt="">'
+                           '<label>Note <textarea name="n"></textarea></label><input type="hidden" name="t">'
+                           '<span id="l">Role</span><select aria-labelledby="l"></select>'
+                           '<input aria-label="Code" name="c">') == []
+    assert markup_problems('<select aria-labelledby="nowhere"></select>') == [
+        "<select name=None id=None> has no label"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_fields_have_labels_and_images_have_alt_text(site, page):
+    app, world = site
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(session_for(world, page.who))
+    path = page.path(world)
+    if page.act == "submit-empty":
+        response = client.post(path, data={})
+        assert response.status_code == 422, f"{path}: an empty form should come back with its errors"
+    else:
+        response = client.get(path)
+        assert response.status_code == page.status, f"{path} answered {response.status_code}"
+    problems = markup_problems(response.get_data(as_text=True))
+    assert not problems, f"{page.name} ({path}): " + "; ".join(problems)
