@@ -9,7 +9,7 @@
   var WAITING = 'waiting';   // scans not yet accepted by the server, by uuid
   var RESULTS = 'results';   // what the server said about each sent scan
   var META = 'meta';         // where to send, and the CSRF token of the latest page
-  var BATCH = 500;
+  var BATCH = 100;   // the server takes 500, but its rate limit counts each scan
   var KEEP_SAVED_MS = 24 * 3600 * 1000;
   var channel = typeof BroadcastChannel === 'function' ? new BroadcastChannel('pln-scans') : null;
   var listeners = [];
@@ -167,7 +167,7 @@
     waiting: function () { return getAll(WAITING); },
     results: function () {
       return getAll(RESULTS).then(function (items) {
-        return items.sort(function (a, b) { return b.answered_at - a.answered_at; });
+        return items.sort(function (a, b) { return (b.answered_at - a.answered_at) || (b.queued_at - a.queued_at); });
       });
     },
     result: function (uuid) {

@@ -21,7 +21,7 @@
 
   var scanner = null;
   var handled = new Map();     // decoded text -> when the camera last saw it
-  var cameraStartedAt = 0, timed = false, statusTimer = null;
+  var cameraStartedAt = 0, timed = false, statusTimer = null, saving = false;
 
   function say(text, kind) {
     statusLine.textContent = text;
@@ -62,13 +62,14 @@
 
   // ---- the sheet that slides up with a card -------------------------------------------------
   function openSheet(fragment) {
+    var shown = fragment.firstElementChild !== null;
     sheetBody.replaceChildren(fragment);
     sheet.hidden = false;
     requestAnimationFrame(function () { sheet.classList.add('open'); });
     var note = sheetBody.querySelector('textarea');
     var heading = sheetBody.querySelector('h1, h2');
     if (heading) { heading.setAttribute('tabindex', '-1'); heading.focus({ preventScroll: true }); }
-    if (!timed && cameraStartedAt && fragment.firstElementChild) {
+    if (!timed && cameraStartedAt && shown) {
       timed = true;   // for bench/scanner.py: camera start to the card on screen
       root.dataset.firstCardMs = String(Math.round(performance.now() - cameraStartedAt));
     }
@@ -164,13 +165,15 @@
     };
     queue.add(item).then(function () {
       closeSheet();
+      codeInput.value = '';
       say(name ? 'Saving ' + name + '…' : 'Saved on this phone.', 'ok');
       if (!navigator.onLine) {
         say('Saved on this phone. It is sent when the network returns.', 'ok');
         queue.requestBackgroundSync();
         return null;
       }
-      return queue.flushSoon().then(function () { return queue.result(item.uuid); }).then(function (result) {
+      saving = true;
+      return queue.flushSoon().then(function () { saving = false; return queue.result(item.uuid); }).then(function (result) {
         if (!result) {
           say('Saved on this phone. It is sent when the network returns.', 'ok');
           queue.requestBackgroundSync();
@@ -291,6 +294,9 @@
     if (outcome.signedOut) state.textContent = 'Sign in again to send these.';
     else if (outcome.retry) state.textContent = navigator.onLine ? 'The server did not answer; trying again soon.' : 'Kept on this phone, and sent when the network returns.';
     else state.textContent = 'Kept on this phone, and sent when the network returns.';
+    if (outcome.sent && !saving && !isOpen()) {
+      say('Sent ' + outcome.sent + (outcome.sent === 1 ? ' scan' : ' scans') + ' waiting on this phone: see the list below.', 'ok');
+    }
     renderLists();
   });
   window.addEventListener('offline', function () { say('No network: scans are kept on this phone.', 'ok'); });
@@ -306,17 +312,27 @@
     codeInput.focus();
   }
 
+  var MESSAGES = {
+    insecure: 'The camera needs a secure (https) connection. Type the code printed under the badge\'s QR instead.',
+    denied: 'The camera is not allowed for this site. Type the code printed under the badge\'s QR, or allow the camera in your browser\'s settings and reload.',
+    none: 'No camera was found on this device. Type the code printed under the badge\'s QR instead.',
+    other: 'The camera could not start. Type the code printed under the badge\'s QR instead.'
+  };
+
+  // qr-scanner reports most failures as "Camera not found.": ask the browser what really happened.
   function explain(error) {
-    var name = error && error.name;
-    var text = String(error && error.message || error || '');
-    if (!window.isSecureContext) return 'The camera needs a secure (https) connection. Type the code under the badge\'s QR instead.';
-    if (name === 'NotAllowedError' || /denied|permission/i.test(text)) {
-      return 'The camera is not allowed for this site. Type the code printed under the badge\'s QR, or allow the camera in your browser\'s settings and reload.';
-    }
-    if (/not found|no camera/i.test(text) || name === 'NotFoundError' || name === 'OverconstrainedError') {
-      return 'No camera was found on this device. Type the code printed under the badge\'s QR instead.';
-    }
-    return 'The camera could not start. Type the code printed under the badge\'s QR instead.';
+    if (!window.isSecureContext) return Promise.resolve(MESSAGES.insecure);
+    if (error && error.name === 'NotAllowedError') return Promise.resolve(MESSAGES.denied);
+    var permission = navigator.permissions && navigator.permissions.query
+      ? navigator.permissions.query({ name: 'camera' }).then(function (p) { return p.state; }, function () { return null; })
+      : Promise.resolve(null);
+    return permission.then(function (state) {
+      if (state === 'denied') return MESSAGES.denied;
+      if (!navigator.mediaDevices || !navigator.mediaDevices.enumerateDevices) return MESSAGES.none;
+      return navigator.mediaDevices.enumerateDevices().then(function (devices) {
+        return devices.some(function (d) { return d.kind === 'videoinput'; }) ? MESSAGES.other : MESSAGES.none;
+      }, function () { return MESSAGES.other; });
+    });
   }
 
   function setUpTools() {
@@ -344,7 +360,7 @@
 
   function startCamera() {
     if (!window.QrScanner) { cameraProblem('The scanner could not load. Type the code printed under the badge\'s QR instead.'); return; }
-    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { cameraProblem(explain(new Error('no camera'))); return; }
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { explain(null).then(cameraProblem); return; }
     viewfinder.hidden = false;
     scanner = new window.QrScanner(video, onDecode, {
       preferredCamera: 'environment', returnDetailedScanResult: true, maxScansPerSecond: 15,
@@ -357,7 +373,7 @@
     }).catch(function (error) {
       scanner.destroy();
       scanner = null;
-      cameraProblem(explain(error));
+      explain(error).then(cameraProblem);
     });
   }
 

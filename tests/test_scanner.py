@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import re
 import struct
+import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,8 +18,10 @@ from conference.badges.codes import display
 from conference.contacts.models import Connection
 from conference.contacts.operations import save_contact
 from conference.extensions import db
+from conference.privacy.operations import delete_account
 from conference.scanner.models import ScanReceipt
 from conference.scanner.operations import MAX_BATCH
+from tests.conftest import ON_POSTGRES
 from tests.factories import make_attendee, make_conference, sign_in_as
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
@@ -129,7 +133,8 @@ def test_card_refuses_own_badge_and_other_conferences(client, people):
     own = client.get("/scan/card", query_string={"code": badge_link(ana)}, headers={"HX-Request": "true"})
     assert own.status_code == 409 and "your own badge" in own.text
     elsewhere = client.get("/scan/card", query_string={"code": badge_link(other)}, headers={"HX-Request": "true"})
-    assert elsewhere.status_code == 409 and "Middle Level Leaders" in elsewhere.text
+    assert elsewhere.status_code == 409 and "another conference" in elsewhere.text
+    assert "Middle Level Leaders" not in elsewhere.text and "Dee Other" not in elsewhere.text
 
 
 # ---- saving without JavaScript ---------------------------------------------------------------
@@ -214,6 +219,30 @@ def test_the_same_batch_twice_saves_nothing_new(client, people):
     assert receipts() == count == 3
 
 
+@pytest.mark.skipif(not ON_POSTGRES, reason="two transactions at once need PostgreSQL")
+def test_the_same_batch_sent_twice_at_the_same_moment_saves_once(app, people):
+    ana, bea, cal = people
+    others = [make_attendee(bea.conference) for _ in range(30)]
+    batch = [scan(person, f"Note {n}") for n, person in enumerate(others)] + [scan(bea, "One"), scan(bea, "Two")]
+    ana_id = ana.id
+    start = threading.Barrier(2)
+
+    def send(_):
+        client = app.test_client()
+        sign_in_as(client, type("Signed", (), {"id": ana_id})())
+        start.wait()
+        return client.post("/scan/sync", json={"scans": batch}).get_json()["results"]
+
+    with ThreadPoolExecutor(2) as pool:
+        first, second = pool.map(send, range(2))
+    for mine, theirs in zip(first, second):
+        assert sorted([mine["status"], theirs["status"]]) == ["duplicate", "saved"], (mine, theirs)
+    saved = connections(ana)
+    assert len(saved) == 31
+    assert saved[bea.id].note == "One\n\nTwo"
+    assert receipts() == 32
+
+
 def test_a_uuid_repeated_inside_one_batch_saves_once(client, people):
     ana, bea, _ = people
     sign_in_as(client, ana)
@@ -284,6 +313,34 @@ def test_own_badge_and_other_conferences_are_refused(client, people):
     assert [r["status"] for r in results] == ["refused", "refused", "saved"]
     assert "own badge" in results[0]["message"] and "another conference" in results[1]["message"]
     assert set(connections(ana)) == {bea.id}
+
+
+def test_a_deleted_accounts_badge_says_so(client, people):
+    ana, bea, cal = people
+    code = display(cal.badge_code)
+    delete_account(cal)
+    db.session.commit()
+    sign_in_as(client, ana)
+    card = client.get("/scan/card", query_string={"code": code}, headers={"HX-Request": "true"})
+    assert card.status_code == 410 and "was removed" in card.text
+    result = sync(client, [scan(f"https://pln.example.org/c/{code}", "Lost?")]).get_json()["results"][0]
+    assert result["status"] == "unknown" and "was removed" in result["message"]
+
+
+def test_after_closing_notes_still_sync_but_nobody_new_is_saved(client, people):
+    ana, bea, cal = people
+    save_contact(ana, bea, note="Before closing")
+    conference = ana.conference
+    conference.closes_on = date.today() - timedelta(days=2)
+    db.session.commit()
+    sign_in_as(client, ana)
+    results = sync(client, [scan(bea, "Follow-up idea"), scan(cal, "Too late")]).get_json()["results"]
+    assert [r["status"] for r in results] == ["saved", "refused"]
+    assert "closed on" in results[1]["message"]
+    saved = connections(ana)
+    assert set(saved) == {bea.id} and saved[bea.id].note == "Before closing\n\nFollow-up idea"
+    refused = client.post("/scan/save", data={"code": display(cal.badge_code), "uuid": str(uuid.uuid4()), "note": "x"})
+    assert refused.status_code == 422 and "closed on" in refused.text
 
 
 @pytest.mark.parametrize("body,content_type", [

@@ -5,16 +5,18 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import case, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Text, bindparam, case, select, update
+from sqlalchemy.orm import noload
 
 from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.models import Connection
-from conference.contacts.operations import clean_note, connection_between
+from conference.contacts.operations import clean_note
 from conference.errors import DomainError
 from conference.events.models import utcnow
+from conference.events.operations import closed_message, is_closed
 from conference.extensions import db
+from conference.privacy.models import RetiredBadgeCode
 from conference.scanner.models import ScanReceipt
 
 MAX_BATCH = 500
@@ -46,50 +48,98 @@ class QueuedScan:
     scanned_at: datetime | None
 
 
-def add_note(owner: Attendee, contact: Attendee, note: str, at: datetime | None = None) -> Connection:
-    """Save `contact` for `owner` if not saved yet, and add `note` after the note already there."""
-    connection = connection_between(owner, contact)
-    if connection is None:
-        try:
-            with db.session.begin_nested():
-                connection = Connection(conference_id=owner.conference_id, owner_id=owner.id,
-                                        contact_id=contact.id, note=note, tags="", created_at=at or utcnow())
-                db.session.add(connection)
-                db.session.flush()
-            return connection
-        except IntegrityError:
-            # Saved at this moment by another request: add to that row instead.
-            connection = connection_between(owner, contact)
-            if connection is None:
-                raise
-    if note:
-        # One UPDATE, so two notes for the same person arriving at once are both kept.
+def _insert(model):
+    """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+ in development)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(model)
+
+
+def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, datetime | None]]
+               ) -> dict[uuid.UUID, tuple[bool, int | None]]:
+    """Save scans (client UUID, contact, cleaned note, time) for `owner`: each UUID once, notes added.
+
+    Returns, per UUID, whether it was saved now (False: an earlier send saved it) and the contact's
+    connection id. A handful of statements whatever the batch size; the database's unique
+    constraints decide, so two sends of the same batch at the same moment still save once. Rows
+    are written in key order, so two overlapping batches wait for each other instead of deadlocking.
+    """
+    if not scans:
+        return {}
+    now = utcnow()
+    claimed = set(db.session.scalars(
+        _insert(ScanReceipt).values([
+            {"owner_id": owner.id, "client_uuid": client_uuid, "contact_id": contact.id, "scanned_at": at,
+             "received_at": now} for client_uuid, contact, _, at in sorted(scans, key=lambda s: s[0])])
+        .on_conflict_do_nothing(index_elements=["owner_id", "client_uuid"])
+        .returning(ScanReceipt.client_uuid)))
+    notes: dict[int, list[str]] = {}       # contact id -> the new notes, in the order they were taken
+    first_seen: dict[int, datetime | None] = {}
+    for client_uuid, contact, note, at in scans:
+        if client_uuid in claimed:
+            notes.setdefault(contact.id, [])
+            if note:
+                notes[contact.id].append(note)
+            first_seen.setdefault(contact.id, at)
+    contact_ids = {contact.id for _, contact, _, _ in scans}
+    existing = dict(db.session.execute(select(Connection.contact_id, Connection.id).where(
+        Connection.owner_id == owner.id, Connection.contact_id.in_(contact_ids))).all())
+    missing = [cid for cid in notes if cid not in existing]
+    if missing:
+        created = db.session.execute(
+            _insert(Connection).values([
+                {"conference_id": owner.conference_id, "owner_id": owner.id, "contact_id": cid,
+                 "note": NOTE_SEPARATOR.join(notes[cid]), "tags": "", "created_at": first_seen[cid] or now,
+                 "updated_at": now} for cid in sorted(missing)])
+            .on_conflict_do_nothing(index_elements=["owner_id", "contact_id"])
+            .returning(Connection.contact_id, Connection.id)).all()
+        for cid, connection_id in created:
+            existing[cid] = connection_id
+            notes[cid] = []  # already in the new row
+        # Rows not returned were saved at this moment by another request: add to them below.
+        raced = [cid for cid in missing if cid not in dict(created)]
+        if raced:
+            existing.update(db.session.execute(select(Connection.contact_id, Connection.id).where(
+                Connection.owner_id == owner.id, Connection.contact_id.in_(raced))).all())
+    appended = [{"cid": existing[cid], "added": NOTE_SEPARATOR.join(added)}
+                for cid, added in sorted(notes.items()) if added]
+    if appended:
+        table = Connection.__table__
+        added = bindparam("added", type_=Text)
+        # One UPDATE per row, in one round trip; `note || …` in SQL keeps notes arriving at once.
         db.session.execute(
-            update(Connection).where(Connection.id == connection.id)
-            .values(note=case((Connection.note == "", note), else_=Connection.note + NOTE_SEPARATOR + note),
-                    updated_at=utcnow())
-            .execution_options(synchronize_session=False))
-        db.session.expire(connection, ["note", "updated_at"])
-    return connection
+            update(table).where(table.c.id == bindparam("cid"))
+            .values(note=case((table.c.note == "", added), else_=table.c.note + NOTE_SEPARATOR + added),
+                    updated_at=now),
+            appended)
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Connection):
+            db.session.expire(obj)  # changed behind the ORM's back
+    return {client_uuid: (client_uuid in claimed, existing.get(contact.id)) for client_uuid, contact, _, _ in scans}
 
 
-def record_scan(owner: Attendee, contact: Attendee, client_uuid: uuid.UUID, note: str = "",
-                scanned_at: datetime | None = None) -> tuple[Connection | None, bool]:
-    """Save one scan made on `owner`'s phone; False when this UUID was saved before (nothing changes)."""
+def _check(owner: Attendee, contact: Attendee) -> None:
     if owner.id == contact.id:
         raise DomainError("That's your own badge. Show it to others so they can save you.")
     if owner.conference_id != contact.conference_id:
         raise DomainError("This badge is from another conference, so it can't be saved here.")
-    note = clean_note(note)
-    try:
-        with db.session.begin_nested():
-            db.session.add(ScanReceipt(owner_id=owner.id, client_uuid=client_uuid, contact_id=contact.id,
-                                       scanned_at=scanned_at))
-            db.session.flush()
-    except IntegrityError:
-        # The unique (owner, UUID) row exists: an earlier send of this scan was saved.
-        return connection_between(owner, contact), False
-    return add_note(owner, contact, note, scanned_at), True
+
+
+def _already_saved(owner: Attendee, contact_ids) -> set[int]:
+    return set(db.session.scalars(select(Connection.contact_id).where(
+        Connection.owner_id == owner.id, Connection.contact_id.in_(contact_ids))))
+
+
+def record_scan(owner: Attendee, contact: Attendee, client_uuid: uuid.UUID, note: str = "",
+                scanned_at: datetime | None = None) -> tuple[int | None, bool]:
+    """Save one scan made on `owner`'s phone: (connection id, False when this UUID was saved before)."""
+    _check(owner, contact)
+    if is_closed(owner.conference) and not _already_saved(owner, [contact.id]):
+        raise DomainError(closed_message(owner.conference))  # notes still change; nobody new is saved
+    new, connection_id = save_scans(owner, [(client_uuid, contact, clean_note(note), scanned_at)])[client_uuid]
+    return connection_id, new
 
 
 def _phone_time(value) -> datetime | None:
@@ -139,30 +189,49 @@ def sync_scans(owner: Attendee, items: list) -> list[ScanResult]:
     parsed = [parse_scan(item) for item in items]
     codes = {scan.code for scan in parsed if isinstance(scan, QueuedScan)}
     people = {person.badge_code: person for person in db.session.scalars(
-        select(Attendee).where(Attendee.badge_code.in_(codes)))} if codes else {}
-    in_this_batch: set[uuid.UUID] = set()
-    results: list[ScanResult] = []
+        select(Attendee).where(Attendee.badge_code.in_(codes)).options(noload("*")))} if codes else {}
+    retired: set[str] | None = None
+    results: list[ScanResult | None] = []
+    to_save: dict[uuid.UUID, tuple[uuid.UUID, Attendee, str, datetime | None]] = {}
+    pending: list[tuple[int, QueuedScan, str, bool]] = []  # (index, scan, contact's name, repeated in batch)
     for scan in parsed:
         if isinstance(scan, ScanResult):
             results.append(scan)
             continue
         contact = people.get(scan.code)
         if contact is None:
-            results.append(ScanResult(scan.raw_uuid, "unknown",
-                                      f"No badge has the code {display(scan.code)}. Check it against the badge."))
+            if retired is None:
+                unknown = {s.code for s in parsed if isinstance(s, QueuedScan) and s.code not in people}
+                retired = set(db.session.scalars(select(RetiredBadgeCode.code).where(RetiredBadgeCode.code.in_(unknown))))
+            message = (f"The badge {display(scan.code)} was removed: its owner deleted their account."
+                       if scan.code in retired else
+                       f"No badge has the code {display(scan.code)}. Check it against the badge.")
+            results.append(ScanResult(scan.raw_uuid, "unknown", message))
             continue
-        if scan.uuid in in_this_batch:
-            results.append(ScanResult(scan.raw_uuid, "duplicate", f"{contact.name}: already saved.", contact.name))
-            continue
-        in_this_batch.add(scan.uuid)
         try:
-            with db.session.begin_nested():
-                connection, new = record_scan(owner, contact, scan.uuid, scan.note, scan.scanned_at)
+            _check(owner, contact)
+            note = clean_note(scan.note)
         except DomainError as error:
-            status = "malformed" if error.field == "note" else "refused"
-            results.append(ScanResult(scan.raw_uuid, status, error.message, contact.name))
+            results.append(ScanResult(scan.raw_uuid, "malformed" if error.field == "note" else "refused",
+                                      error.message, contact.name))
             continue
-        results.append(ScanResult(scan.raw_uuid, "saved" if new else "duplicate",
-                                  f"Saved {contact.name}." if new else f"{contact.name}: already saved.",
-                                  contact.name, connection.id if connection else None))
+        repeated = scan.uuid in to_save
+        if not repeated:
+            to_save[scan.uuid] = (scan.uuid, contact, note, scan.scanned_at)
+        pending.append((len(results), scan, contact.name, repeated))
+        results.append(None)
+    if to_save and is_closed(owner.conference):
+        # After closing, notes on saved contacts still change, but nobody new is saved.
+        known = _already_saved(owner, {contact.id for _, contact, _, _ in to_save.values()})
+        message = closed_message(owner.conference)
+        for index, scan, name, repeated in [p for p in pending if to_save[p[1].uuid][1].id not in known]:
+            results[index] = ScanResult(scan.raw_uuid, "refused", message, name)
+        pending = [p for p in pending if results[p[0]] is None]
+        to_save = {key: value for key, value in to_save.items() if value[1].id in known}
+    saved = save_scans(owner, list(to_save.values()))
+    for index, scan, name, repeated in pending:
+        new, connection_id = saved[scan.uuid]
+        new = new and not repeated
+        results[index] = ScanResult(scan.raw_uuid, "saved" if new else "duplicate",
+                                    f"Saved {name}." if new else f"{name}: already saved.", name, connection_id)
     return results

@@ -17,6 +17,7 @@ from conference.errors import DomainError
 from conference.extensions import csrf, db
 from conference.htmx import render
 from conference.interests.operations import match_between
+from conference.privacy.operations import is_retired
 from conference.scanner import bp
 from conference.scanner.forms import ScanSaveForm
 from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
@@ -60,6 +61,9 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
     me = g.attendee
     context["code"] = display(code)
     if subject is None:
+        if is_retired(code):
+            context.update(outcome="unknown", message="This badge was removed: its owner deleted their account.")
+            return render("scanner/card.html", "scan_card", status=410, **context)
         context.update(outcome="unknown",
                        message=f"No badge has the code {display(code)}. Check it against the badge and try again.")
         return render("scanner/card.html", "scan_card", status=404, **context)
@@ -68,8 +72,7 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
         context.update(outcome="refused", message="That's your own badge. Show it to others so they can save you.")
         return render("scanner/card.html", "scan_card", status=409, **context)
     if subject.conference_id != me.conference_id:
-        context.update(outcome="refused", message=f"This badge is from {subject.conference.name}, another "
-                                                  "conference, so it can't be saved here.")
+        context.update(outcome="refused", message="This badge is from another conference, so it can't be saved here.")
         return render("scanner/card.html", "scan_card", status=409, **context)
     order = list(CHANNELS)
     form = form or ScanSaveForm(formdata=None, code=display(code), uuid=str(uuid.uuid4()))
@@ -105,7 +108,7 @@ def save():
     except ValueError:
         client_uuid = uuid.uuid4()
     try:
-        connection, _ = record_scan(g.attendee, subject, client_uuid, form.note.data or "")
+        connection_id, _ = record_scan(g.attendee, subject, client_uuid, form.note.data or "")
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -114,7 +117,7 @@ def save():
         else:
             form.form_errors.append(error.message)
         return _card(typed, form=form, status=422)
-    return redirect(url_for("scanner.index", saved=connection.id if connection else None), 303)
+    return redirect(url_for("scanner.index", saved=connection_id), 303)
 
 
 def _json_error(status: int, error: str, message: str, **extra):
