@@ -72,6 +72,11 @@ def init_app(app: Flask) -> None:
     app.request_class = CleanRequest
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = secure_cookie_default(app)
+    if (app.config["SESSION_COOKIE_SECURE"] and not app.config.get("SESSION_COOKIE_DOMAIN")
+            and app.config.get("SESSION_COOKIE_NAME", "session") == "session"):
+        # Browsers accept a __Host- cookie only over https, for this exact host, for every path:
+        # a sibling subdomain can neither set nor overwrite it.
+        app.config["SESSION_COOKIE_NAME"] = "__Host-session"
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies:
         # Rate limits per IP and HSTS need the client's address and scheme, not the proxy's.

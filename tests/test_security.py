@@ -88,6 +88,36 @@ def test_session_cookie_is_httponly_lax_and_secure_in_production(tmp_path, monke
     assert create_app(test_config(tmp_path, PUBLIC_BASE_URL="")).config["SESSION_COOKIE_SECURE"] is True
 
 
+def test_production_session_cookie_uses_the_host_prefix(tmp_path, monkeypatch):
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    production = create_app(test_config(tmp_path, TESTING=False, PUBLIC_BASE_URL="https://pln.example.org"))
+    assert production.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    with production.app_context():
+        db.create_all()
+        conference = make_conference()
+        from tests.test_join import join_form
+        client = production.test_client()
+        response = client.post(f"/{conference.slug}/join", data=join_form(conference),
+                               base_url="https://pln.example.org")
+        cookie = response.headers["Set-Cookie"]
+        assert cookie.startswith("__Host-session=") and "Secure" in cookie and "Path=/" in cookie
+        assert "Domain" not in cookie
+        assert client.get("/me/badge", base_url="https://pln.example.org").status_code == 200
+        from tests.conftest import empty_database
+        empty_database()
+        db.engine.dispose()
+
+
+def test_signing_in_starts_a_fresh_session(client, app):
+    conference = make_conference()
+    with client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    from tests.test_join import join_form
+    client.post(f"/{conference.slug}/join", data=join_form(conference))
+    with client.session_transaction() as session:
+        assert "planted" not in session and session["attendee_id"]
+
+
 def test_the_session_cookie_flags_reach_the_browser(client, app):
     conference = make_conference()
     from tests.test_join import join_form
@@ -345,3 +375,73 @@ def test_control_characters_never_reach_the_database(client, app):
     connection = db.session.scalar(select(Connection))
     assert connection.note == "nullbyte bell\ttab\nline" and connection.tags == "ab"
     assert client.get("/me/contacts?q=%00").status_code == 200
+
+
+# --- the rest of ASVS level 1 that a test can show ----------------------------------------
+
+def test_extra_form_fields_cannot_set_what_the_form_does_not_offer(client, app):
+    """Mass assignment: ids, codes and owners come from the server, never from the form."""
+    conference, other = make_conference(), make_conference()
+    me, them = make_attendee(conference), make_attendee(conference)
+    code = me.badge_code
+    sign_in_as(client, me)
+    from tests.test_join import join_form
+    client.post("/me/profile", data=join_form(conference, email=me.email, badge_code="AAAAAAAAAAAA", id="999",
+                                              conference_id=str(other.id), joined_at="2000-01-01"))
+    client.post(card_url(them) + "/save", data={"note": "n", "owner_id": str(them.id), "contact_id": str(me.id),
+                                                "conference_id": str(other.id)})
+    db.session.expire_all()
+    assert (me.badge_code, me.conference_id) == (code, conference.id)
+    connection = db.session.scalar(select(Connection))
+    assert (connection.owner_id, connection.contact_id, connection.conference_id) == (me.id, them.id, conference.id)
+
+
+def test_a_name_cannot_add_mail_headers(client, app, outbox):
+    conference = make_conference()
+    from tests.test_join import join_form
+    client.post(f"/{conference.slug}/join", data=join_form(conference, name="Ana\r\nBcc: everyone@example.org"))
+    app.test_client().post("/signin", data={"email": "ana@school.example.org"})
+    [message] = outbox()
+    assert message["Bcc"] is None and message["To"] == "ana@school.example.org"
+
+
+def test_an_unexpected_error_shows_a_plain_page_without_details(tmp_path):
+    app = create_app(test_config(tmp_path, TESTING=False, PROPAGATE_EXCEPTIONS=False))
+
+    @app.get("/boom-for-this-test")
+    def boom():
+        raise RuntimeError("secret internals: /srv/app/conference/db.py line 12")
+
+    response = app.test_client().get("/boom-for-this-test")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.text
+    assert "secret internals" not in response.text and "Traceback" not in response.text
+    assert response.headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+
+
+def test_static_files_stay_inside_the_static_folder(client):
+    for path in ("/static/../conference/config.py", "/static/..%2Fconference%2Fconfig.py",
+                 "/static/%2e%2e/instance/secret_key", "/static/"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "SECRET" not in response.text and "def from_environment" not in response.text
+
+
+def test_wrong_methods_and_other_origins_get_nothing(client, app):
+    assert client.delete("/me/contacts").status_code == 405
+    assert client.put("/signin").status_code == 405
+    response = client.get("/healthz", headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_downloads_are_attachments_with_a_charset_and_never_cached(client, app):
+    me = make_attendee(make_conference())
+    sign_in_as(client, me)
+    for url, kind in (("/me/contacts.csv", "text/csv"), ("/me/contacts.vcf", "text/vcard"),
+                      ("/me/data.json", "application/json")):
+        response = client.get(url)
+        assert response.headers["Content-Type"].startswith(kind), url
+        assert "charset=utf-8" in response.headers["Content-Type"] or kind == "application/json", url
+        assert response.headers["Content-Disposition"].startswith("attachment;"), url
+        assert "no-store" in response.headers["Cache-Control"], url
+    assert "charset=utf-8" in client.get("/me/badge").headers["Content-Type"]
