@@ -73,6 +73,25 @@ PAGES: list[Page] = [
     Page("my-data", "privacy.data", ATTENDEE, _p("/me/data")),
     Page("delete-account", "privacy.delete", ATTENDEE, _p("/me/delete")),
     Page("account-deleted", "privacy.deleted", ANON, _p("/account-deleted")),
+    # After the hallway: people to meet, follow-ups, circles, the digest.
+    Page("people", "network.people", ATTENDEE, _p("/me/people")),
+    Page("follow-ups", "followups.index", ATTENDEE, _p("/me/follow-ups")),
+    Page("contact-follow-ups", "followups.for_contact", ATTENDEE, _p("/me/contacts/{w.connection_id}/follow-ups")),
+    Page("circles", "circles.index", ATTENDEE, _p("/me/circles")),
+    Page("circle", "circles.show", ATTENDEE, _p("/me/circles/{w.circle_id}")),
+    Page("digest", "digest.preview", ATTENDEE, _p("/me/digest")),
+    # The organizer console (a laptop).
+    Page("organize", "organizer.index", ORGANIZER, _p("/organize/"), desk=True),
+    Page("organize-dashboard", "organizer.dashboard", ORGANIZER, _p("/organize/{w.slug}/"), desk=True),
+    Page("organize-settings", "organizer.settings", ORGANIZER, _p("/organize/{w.slug}/settings"), desk=True),
+    Page("organize-interests", "organizer.interests", ORGANIZER, _p("/organize/{w.slug}/interests"), desk=True),
+    Page("organize-organizers", "organizer.organizers", ORGANIZER, _p("/organize/{w.slug}/organizers"), desk=True),
+    Page("organize-registrants", "organizer.registrants", ORGANIZER, _p("/organize/{w.slug}/registrants"), desk=True),
+    Page("organize-import", "organizer.import_view", ORGANIZER, _p("/organize/{w.slug}/import"), desk=True),
+    Page("organize-badges", "organizer.badges", ORGANIZER, _p("/organize/{w.slug}/badges"), desk=True),
+    Page("organize-badge-job", "organizer.badge_job", ORGANIZER, _p("/organize/{w.slug}/badges/{w.badge_job_id}"),
+         desk=True),
+    Page("organize-exports", "organizer.exports", ORGANIZER, _p("/organize/{w.slug}/exports"), desk=True),
 ]
 
 EXEMPT: dict[str, str] = {
@@ -90,6 +109,25 @@ EXEMPT: dict[str, str] = {
     "scanner.manifest": "the web app manifest (JSON)",
     "scanner.service_worker": "the service worker (JavaScript)",
     "privacy.data_json": "a file download (.json)",
+    "network.dismiss_person": "POST only; answers with the people list, checked as the 'people' page",
+    "network.undo": "POST only; answers with the people list, checked as the 'people' page",
+    "followups.add": "POST only; answers with the follow-up list, checked as 'contact-follow-ups'",
+    "followups.done": "POST only; redirects or swaps one follow-up, checked as 'follow-ups'",
+    "followups.undo_done": "POST only; redirects or swaps one follow-up, checked as 'follow-ups'",
+    "followups.delete": "POST only; redirects to the follow-ups",
+    "followups.calendar": "a file download (.ics)",
+    "circles.add": "POST only; redirects to the circle",
+    "circles.remove": "POST only; redirects to the circle",
+    "circles.delete": "POST only; redirects to the circles",
+    "circles.vcard_file": "a file download (.vcf)",
+    "organizer.add_interest_view": "POST only; answers with the interests page",
+    "organizer.rename_interest_view": "POST only; answers with the interests page",
+    "organizer.retire_interest_view": "POST only; answers with the interests page",
+    "organizer.badge_pdf": "a file download (.pdf)",
+    "organizer.figures_csv": "a file download (.csv)",
+    "organizer.hours_csv": "a file download (.csv)",
+    "organizer.figures_json": "a file download (.json)",
+    "organizer.network": "a file download (.graphml)",
 }
 
 
@@ -129,15 +167,37 @@ def build_world() -> SimpleNamespace:
                             saved_code=display(saved.badge_code), connection_id=connection.id,
                             sign_in_token=token, organizer_id=None)
     _organizer(world, conference)
+    _after_the_event(world, me)
     return world
 
 
 def _organizer(world: SimpleNamespace, conference) -> None:
-    from conference.organizer.models import Organizer
-    organizer = Organizer(conference_id=conference.id, email="staff@association.example.org")
-    db.session.add(organizer)
+    """An organizer of two conferences (so /organize/ lists them), a badge job under way."""
+    from conference.organizer.models import BadgeJob, Organizer
+    from tests.factories import make_conference
+    email = "staff@association.example.org"
+    organizer = Organizer(conference_id=conference.id, email=email)
+    second = make_conference(name="Aspiring Principals Summer Institute")
+    db.session.add_all([organizer, Organizer(conference_id=second.id, email=email)])
+    db.session.flush()
+    job = BadgeJob(conference_id=conference.id, organizer_id=organizer.id, layout="sheet",
+                   description="All 4 attendees", attendee_ids=str(world.me_id), state="running", total=4, done=1)
+    db.session.add(job)
     db.session.commit()
-    world.organizer_id = organizer.id
+    world.organizer_id, world.badge_job_id = organizer.id, job.id
+
+
+def _after_the_event(world: SimpleNamespace, me) -> None:
+    """A follow-up and a circle on my saved contact."""
+    from datetime import date, timedelta
+    from conference.circles.operations import add_members, create_circle
+    from conference.followups.operations import add_follow_up
+    add_follow_up(me, world.connection_id, "Send him our master schedule template",
+                  (date.today() + timedelta(days=10)).isoformat())
+    circle = create_circle(me, "Early-career principals, Region 5")
+    add_members(me, circle.id, {world.connection_id})
+    db.session.commit()
+    world.circle_id = circle.id
 
 
 def session_for(world: SimpleNamespace, who: str) -> dict:

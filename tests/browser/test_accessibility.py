@@ -1,7 +1,7 @@
 """axe-core's WCAG 2.2 AA rules on every page of tests/pages.py: light and dark, phone and laptop. Zero violations.
 
-Plus, on every page: no sideways scrolling on a 390 px phone, nor at 200% zoom (a 195 px viewport at
-device scale 2). One live server, one set of rows and one browser for the module; one page per check.
+Plus, on every attendee page: no sideways scrolling on a 390 px phone, nor at 200% zoom (a 195 px
+viewport at device scale 2). One live server, one set of rows and one browser for the module; one page per check.
 """
 from __future__ import annotations
 
@@ -81,12 +81,17 @@ def test_no_axe_violations(contexts, site, entry, scheme, viewport):
     violations = axe_violations(page, url=site[2].url + "/__axe-core__.js")
     assert not violations, (f"{entry.name} ({entry.path(site[1])}) as {entry.who}, {scheme}, "
                             f"{viewport['width']}px:\n{describe(violations)}")
-    if viewport is PHONE:
+    if viewport is PHONE and not entry.desk:
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= viewport["width"], f"{entry.name} scrolls sideways on a phone: {width}px wide"
 
 
-@pytest.mark.parametrize("entry", PAGES, ids=[p.name for p in PAGES])
+# The organizer console is a laptop tool whose data tables may scroll sideways (WCAG 1.4.10 exempts
+# two-dimensional tables); axe still checks it at phone size above.
+PHONE_PAGES = [p for p in PAGES if not p.desk]
+
+
+@pytest.mark.parametrize("entry", PHONE_PAGES, ids=[p.name for p in PHONE_PAGES])
 def test_readable_at_200_percent_zoom_without_sideways_scrolling(contexts, site, entry):
     page = open_page(contexts, site, entry, "light", ZOOMED)
     overflow = page.evaluate(WIDE_ELEMENTS)
