@@ -361,6 +361,19 @@
   function startCamera() {
     if (!window.QrScanner) { cameraProblem('The scanner could not load. Type the code printed under the badge\'s QR instead.'); return; }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) { explain(null).then(cameraProblem); return; }
+    // No camera at all (a laptop without one): say so at once, without opening the viewfinder and
+    // closing it again, which shifts the whole page.
+    if (navigator.mediaDevices.enumerateDevices) {
+      navigator.mediaDevices.enumerateDevices().then(function (devices) {
+        if (devices.some(function (d) { return d.kind === 'videoinput'; })) openCamera();
+        else cameraProblem(MESSAGES.none);
+      }, openCamera);
+      return;
+    }
+    openCamera();
+  }
+
+  function openCamera() {
     viewfinder.hidden = false;
     scanner = new window.QrScanner(video, onDecode, {
       preferredCamera: 'environment', returnDetailedScanResult: true, maxScansPerSecond: 15,
