@@ -257,17 +257,27 @@
     }).catch(function () { /* not allowed here: the online event does the work */ });
   };
 
+  function afterLoad(fn) {
+    var later = function () { setTimeout(fn, 1500); };
+    if (document.readyState === 'complete') later();
+    else window.addEventListener('load', later);
+  }
+
   function start() {
     var signedIn = config.signedIn === '1';
     var ready = signedIn && window.indexedDB
       ? setMeta({ syncUrl: config.sync, tokenUrl: config.token, csrf: pageToken() }).catch(function () {})
       : Promise.resolve();
     if ('serviceWorker' in navigator && config.sw) {
-      navigator.serviceWorker.register(config.sw, { scope: '/' }).then(function () {
-        if (!signedIn && navigator.serviceWorker.controller) {
-          navigator.serviceWorker.controller.postMessage('signed-out');  // forget cached personal pages
-        }
-      }).catch(function () { /* no offline pages, the site still works */ });
+      // After the page has loaded and settled: installing stores three pages and their files,
+      // which should not compete with the camera starting or the first card.
+      afterLoad(function () {
+        navigator.serviceWorker.register(config.sw, { scope: '/' }).then(function () {
+          if (!signedIn && navigator.serviceWorker.controller) {
+            navigator.serviceWorker.controller.postMessage('signed-out');  // forget cached personal pages
+          }
+        }).catch(function () { /* no offline pages, the site still works */ });
+      });
     }
     if (signedIn && window.indexedDB) {
       ready.then(function () { queue.tidy().catch(function () {}); return flushSoon(); });

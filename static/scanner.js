@@ -142,6 +142,7 @@
     var text = typeof result === 'string' ? result : result.data;
     if (!text) return;
     var now = performance.now();
+    if (!root.dataset.firstDecodeMs) root.dataset.firstDecodeMs = String(Math.round(now - cameraStartedAt));
     var last = handled.get(text);
     if (last !== undefined && now - last < SEEN_AGAIN_MS) { handled.set(text, now); return; }
     if (isOpen()) return;   // one card at a time; this code is handled once the sheet closes
@@ -376,7 +377,7 @@
   function openCamera() {
     viewfinder.hidden = false;
     scanner = new window.QrScanner(video, onDecode, {
-      preferredCamera: 'environment', returnDetailedScanResult: true, maxScansPerSecond: 15,
+      preferredCamera: 'environment', returnDetailedScanResult: true, maxScansPerSecond: 25,
       onDecodeError: function () { /* most frames hold no QR */ }
     });
     cameraStartedAt = performance.now();
