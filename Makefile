@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: install run serve test test-browser bench clean
+.PHONY: install run serve test test-browser bench lighthouse screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ test: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+## make lighthouse: Lighthouse (mobile) on join, badge, card, contacts, scanner; figures into docs/benchmarks.md (needs npm, Chromium)
+lighthouse: install
+	$(BIN)/python bench/lighthouse.py
+
+## make screenshots: every page at 390x844 (organizer pages also 1280x800) into docs/screenshots/
+screenshots: install
+	$(BIN)/python bench/screenshots.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -121,3 +121,21 @@ def test_fields_have_labels_and_images_have_alt_text(site, page):
         assert response.status_code == page.status, f"{path} answered {response.status_code}"
     problems = markup_problems(response.get_data(as_text=True))
     assert not problems, f"{page.name} ({path}): " + "; ".join(problems)
+
+
+def test_pages_link_a_favicon_and_a_touch_icon_cached_for_a_year(site):
+    import re
+    import struct
+    app, _ = site
+    client = app.test_client()
+    html = client.get("/").get_data(as_text=True)
+    for rel in ("icon", "apple-touch-icon"):
+        match = re.search(rf'<link rel="{rel}" href="([^"]+\?v=[0-9a-f]+)"', html)
+        assert match, f"no cache-busted <link rel={rel!r}> on the home page"
+        response = client.get(match.group(1))
+        assert response.status_code == 200
+        assert "max-age=31536000" in response.headers["Cache-Control"]
+        if rel == "apple-touch-icon":
+            body = response.get_data()
+            assert body[:8] == b"\x89PNG\r\n\x1a\n"
+            assert struct.unpack(">II", body[16:24]) == (180, 180)
