@@ -1,10 +1,12 @@
 -- wrk script for bench/run.py: `wrk ... -s bench/load.lua URL -- MODE DATAFILE`.
 -- MODE: card (GET /c/<code> of a random other attendee), save (htmx POST /c/<code>/save with a
 -- note and the session's real CSRF token), bare (GET /bare). DATAFILE is a Lua file written by
--- run.py returning {sessions = {{cookie=, token=, index=}, ...}, codes = {...}}.
--- Each request picks a random signed-in attendee, so the load comes from many different people.
+-- run.py returning {cookie_name=, sessions = {{cookie=, token=, index=, ip=}, ...}, codes = {...}}.
+-- Each request picks a random signed-in attendee, so the load comes from many different people,
+-- each with their own address in X-Forwarded-For (the app runs with TRUSTED_PROXIES=1, as behind
+-- a load balancer), so per-IP rate limits see many phones rather than one.
 
-local mode, sessions, codes
+local mode, sessions, codes, cookie_name
 statuses = {}   -- global, so done() can read each thread's copy
 local threads = {}
 local notes = {"Talked+scheduling+over+coffee.", "Promised+to+send+the+master+schedule+template.",
@@ -17,7 +19,7 @@ end
 function init(args)
   mode = args[1]
   local data = dofile(args[2])
-  sessions, codes = data.sessions, data.codes
+  sessions, codes, cookie_name = data.sessions, data.codes, data.cookie_name
   math.randomseed(os.time() * 1000 + tonumber(tostring(wrk.thread):match("0x(%x+)") or "1", 16) % 1000)
 end
 
@@ -33,7 +35,7 @@ function request()
   end
   local s = sessions[math.random(#sessions)]
   local code = other_code(s.index)
-  local headers = {["Cookie"] = "session=" .. s.cookie, ["Accept-Encoding"] = "gzip"}
+  local headers = {["Cookie"] = cookie_name .. "=" .. s.cookie, ["Accept-Encoding"] = "gzip", ["X-Forwarded-For"] = s.ip}
   if mode == "card" then
     return wrk.format("GET", "/c/" .. code, headers)
   end

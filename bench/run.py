@@ -136,20 +136,24 @@ class AssetLinks(HTMLParser):
         self.css: list[str] = []
         self.js: list[str] = []
         self.other: list[str] = []
+        self.service_worker: str | None = None
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
-        if tag == "link" and "stylesheet" in (a.get("rel") or "").split() and a.get("href"):
+        rel = (a.get("rel") or "").split()
+        if tag == "link" and "stylesheet" in rel and a.get("href"):
             self.css.append(a["href"])
-        elif tag == "link" and "icon" in (a.get("rel") or "").split() and a.get("href"):
+        elif tag == "link" and ("icon" in rel or "manifest" in rel) and a.get("href"):
             self.other.append(a["href"])
         elif tag == "script" and a.get("src"):
             self.js.append(a["src"])
+            self.service_worker = self.service_worker or a.get("data-sw")
 
 
 def page_weight(base: str, cookie: str) -> list[dict]:
     """Every file of a first visit to /me/badge, with its bytes as served to `Accept-Encoding: gzip`."""
-    headers = {"Accept-Encoding": "gzip", "Cookie": f"session={cookie}", "User-Agent": "bench-phone"}
+    headers = {"Accept-Encoding": "gzip", "Cookie": cookie, "User-Agent": "bench-phone",
+               "X-Forwarded-For": "10.255.0.1"}
     status, head, body = get(base + "/me/badge", headers)
     if status != 200:
         raise SystemExit(f"/me/badge answered {status}")
@@ -158,14 +162,36 @@ def page_weight(base: str, cookie: str) -> list[dict]:
     links.feed(html.decode())
     rows = [dict(kind="HTML", path="/me/badge", encoding=head.get("content-encoding", "identity"),
                  served=len(body), raw=len(html), counted=True)]
-    for kind, paths, counted in (("CSS", links.css, True), ("JS", links.js, True), ("icon", links.other, False)):
+    fetched = {"/me/badge"}
+
+    def fetch(kind: str, path: str, counted: bool, page: bool = False) -> bytes:
+        fetched.add(path)
+        status, head, body = get(urljoin(base + "/", path), headers if page else {"Accept-Encoding": "gzip"})
+        if status != 200:
+            raise SystemExit(f"{path} answered {status}")
+        raw = gzip.decompress(body) if head.get("content-encoding") == "gzip" else body
+        rows.append(dict(kind=kind, path=path.split("?")[0], encoding=head.get("content-encoding", "identity"),
+                         served=len(body), raw=len(raw), counted=counted))
+        return raw
+
+    for kind, paths, counted in (("CSS", links.css, True), ("JS", links.js, True), ("other", links.other, False)):
         for path in paths:
-            status, head, body = get(urljoin(base + "/", path), {"Accept-Encoding": "gzip"})
-            if status != 200:
-                raise SystemExit(f"{path} answered {status}")
-            raw = gzip.decompress(body) if head.get("content-encoding") == "gzip" else body
-            rows.append(dict(kind=kind, path=path.split("?")[0], encoding=head.get("content-encoding", "identity"),
-                             served=len(body), raw=len(raw), counted=counted))
+            fetch(kind, path, counted)
+    if links.service_worker:
+        # After the page has loaded, the service worker installs and precaches pages and static
+        # files in the background: not part of the first render, but bytes the phone downloads.
+        worker = fetch("service worker", links.service_worker, False).decode()
+        found = {name: re.search(rf"var {name} = (.*?);", worker) for name in ("PAGES", "EXTRA")}
+        pages = json.loads(found["PAGES"].group(1)) if found["PAGES"] else []
+        wanted = json.loads(found["EXTRA"].group(1)) if found["EXTRA"] else []
+        for script in re.findall(r"importScripts\((\"[^\"]+\")\)", worker):
+            wanted.append(json.loads(script))
+        for page in pages:
+            html = fetch("precached page", page, False, page=True).decode()
+            wanted += [m.replace("&amp;", "&") for m in re.findall(r'(?:src|href)="(/static/[^"]+)"', html)]
+        for path in dict.fromkeys(wanted):
+            if path not in fetched:
+                fetch("precached", path, False)
     return rows
 
 
@@ -179,39 +205,182 @@ def sign_in_sessions(app, base: str, attendees: list[tuple[int, str]], count: in
     """`count` signed-in attendees: a session cookie each, and the CSRF token their card page gave."""
     from conference.badges.codes import display
     serializer = app.session_interface.get_signing_serializer(app)
+    name = app.config["SESSION_COOKIE_NAME"]
     index_of = {attendee_id: i + 1 for i, (attendee_id, _) in enumerate(attendees)}
     sessions = []
     for attendee_id, _ in rng.sample(attendees, count):
         cookie = serializer.dumps({"_permanent": True, "attendee_id": attendee_id})
         other = rng.choice([a for a in attendees[:50] if a[0] != attendee_id])
-        status, head, body = get(f"{base}/c/{display(other[1])}", {"Cookie": f"session={cookie}"})
+        ip = f"10.{len(sessions) // 250}.{len(sessions) % 250 + 1}.{rng.randint(1, 254)}"
+        status, head, body = get(f"{base}/c/{display(other[1])}", {"Cookie": f"{name}={cookie}", "X-Forwarded-For": ip})
         match = CSRF_INPUT.search(body.decode())
         if status != 200 or not match:
             raise SystemExit(f"card page for attendee {attendee_id} answered {status} without a CSRF token")
-        renewed = re.search(r"session=([^;]+)", head.get("set-cookie", ""))
+        renewed = re.search(rf"{re.escape(name)}=([^;]+)", head.get("set-cookie", ""))
         sessions.append(dict(cookie=renewed.group(1) if renewed else cookie, token=match.group(1),
-                             index=index_of[attendee_id]))
+                             index=index_of[attendee_id], ip=ip))
     return sessions
 
 
-def lua_data(sessions: list[dict], codes: list[str]) -> str:
+def lua_data(sessions: list[dict], codes: list[str], cookie_name: str) -> str:
     def q(value) -> str:
         return json.dumps(value)  # a JSON string is a valid Lua string literal for these characters
-    rows = ",\n".join(f"{{cookie={q(s['cookie'])}, token={q(s['token'])}, index={s['index']}}}" for s in sessions)
-    return f"return {{sessions = {{\n{rows}\n}}, codes = {{{', '.join(q(c) for c in codes)}}}}}\n"
+    rows = ",\n".join(f"{{cookie={q(s['cookie'])}, token={q(s['token'])}, index={s['index']}, ip={q(s['ip'])}}}"
+                      for s in sessions)
+    return (f"return {{cookie_name = {q(cookie_name)}, sessions = {{\n{rows}\n}}, "
+            f"codes = {{{', '.join(q(c) for c in codes)}}}}}\n")
 
 
 # --- load ----------------------------------------------------------------------------------------
 
-def wrk(base: str, mode: str, datafile: Path, seconds: int, clients: int, threads: int) -> dict:
+class CpuMeter:
+    """CPU seconds spent by the server's workers, its PostgreSQL backends, wrk, and the whole machine."""
+
+    def __init__(self, server: "Server | None", database_url: str):
+        self.server, self.database_url = server, database_url
+
+    @staticmethod
+    def _proc_seconds(pids) -> dict[int, float]:
+        out = {}
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            out[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        return out
+
+    def _workers(self) -> list[int]:
+        if self.server is None:
+            return []
+        master, pids = self.server.process.pid, [self.server.process.pid]
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == master:
+                        pids.append(int(entry.name))
+                except OSError:
+                    pass
+        return pids
+
+    def _backends(self) -> list[int]:
+        import psycopg
+        with psycopg.connect(self.database_url.replace("+psycopg", ""), autocommit=True) as conn:
+            return [row[0] for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")]
+
+    @staticmethod
+    def _machine() -> float:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:9]]
+        return (sum(values) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+    def snapshot(self) -> dict:
+        import resource
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return dict(app=self._proc_seconds(self._workers()), db=self._proc_seconds(self._backends()),
+                    wrk=children.ru_utime + children.ru_stime, machine=self._machine())
+
+    @staticmethod
+    def spent(before: dict, after: dict) -> dict:
+        def delta(key):
+            return sum(seconds - before[key].get(pid, 0.0) for pid, seconds in after[key].items())
+        return dict(app=delta("app"), db=delta("db"), wrk=after["wrk"] - before["wrk"],
+                    machine=after["machine"] - before["machine"])
+
+
+def wrk(base: str, mode: str, datafile: Path, seconds: int, clients: int, threads: int,
+        meter: CpuMeter | None = None) -> dict:
     command = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--timeout", "10s",
                "-s", str(ROOT / "bench" / "load.lua"), base, "--", mode, str(datafile)]
+    before = meter.snapshot() if meter else None
     out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     line = next(raw for raw in out.splitlines() if raw.startswith("BENCH_RESULT "))
     result = json.loads(line[len("BENCH_RESULT "):])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["command"] = " ".join(command)
+    if meter:
+        spent = CpuMeter.spent(before, meter.snapshot())
+        spent["other"] = max(spent["machine"] - spent["app"] - spent["db"] - spent["wrk"], 0.0)
+        # CPU milliseconds per request, and how busy the machine was (of all its cores)
+        result["cpu_ms"] = {k: v * 1000 / max(result["requests"], 1) for k, v in spent.items()}
+        result["busy"] = spent["machine"] / (result["duration_us"] / 1e6) / (os.cpu_count() or 1)
     return result
+
+
+def median_run(runs: list[dict]) -> dict:
+    """Each figure's median over the rounds; response counts summed."""
+    def median(key):
+        values = sorted(r[key] for r in runs)
+        middle = len(values) // 2
+        return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2
+    statuses: dict[str, int] = {}
+    for r in runs:
+        for status, n in r["statuses"].items():
+            statuses[status] = statuses.get(status, 0) + n
+    return dict(rps=median("rps"), p50_us=median("p50_us"), p95_us=median("p95_us"), p99_us=median("p99_us"),
+                statuses=statuses, socket_errors=sum(r["socket_errors"] for r in runs),
+                rounds=[round(r["rps"]) for r in runs],
+                cpu_ms={k: sorted(r["cpu_ms"][k] for r in runs)[len(runs) // 2] for k in runs[0]["cpu_ms"]},
+                busy=sorted(r["busy"] for r in runs)[len(runs) // 2])
+
+
+# --- profile ------------------------------------------------------------------------------------
+
+def profile(server: Server, mode: str, datafile: Path, seconds: int, clients: int, threads: int,
+            outdir: Path) -> None:
+    """Sample every gunicorn worker with py-spy while wrk loads `mode`: where the Python CPU goes.
+
+    --gil keeps only samples of threads holding the GIL, so waiting (for PostgreSQL, for the other
+    thread, for a core) is left out and the shares are shares of the app's CPU time."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    outdir.mkdir(parents=True, exist_ok=True)
+    folded = outdir / f"{mode}.folded"
+    sampler = subprocess.Popen([spy, "record", "--pid", str(server.process.pid), "--subprocesses", "--gil", "--nonblocking",
+                                "--rate", "250", "--duration", str(seconds), "--format", "raw", "-o", str(folded)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wrk(server.base, mode, datafile, seconds, clients, threads)
+    sampler.wait(timeout=seconds + 60)
+    summary = summarise_folded(folded)
+    (outdir / f"{mode}-summary.txt").write_text(summary)
+    print(f"\nprofile of {mode} (py-spy, all workers):\n{summary}", flush=True)
+
+
+GROUPS = [("database driver (psycopg)", "psycopg/"), ("SQLAlchemy", "sqlalchemy/"),
+          ("templates (Jinja2)", "jinja2/"), ("templates (Jinja2)", "templates/"),
+          ("WTForms / Flask-WTF / CSRF", "wtforms/"), ("WTForms / Flask-WTF / CSRF", "flask_wtf/"),
+          ("sessions (itsdangerous)", "itsdangerous/"), ("gzip (Flask-Compress)", "flask_compress/"),
+          ("gzip (Flask-Compress)", "gzip.py"), ("phone formatting (phonenumbers)", "phonenumbers/"),
+          ("gunicorn", "gunicorn/"), ("Werkzeug", "werkzeug/"), ("Flask", "flask/"),
+          ("our code (conference/)", "conference/")]
+
+
+def summarise_folded(path: Path, top: int = 15) -> str:
+    """Where samples land: by library (innermost known frame) and the busiest leaf functions."""
+    groups: dict[str, int] = {}
+    leaves: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        if not count.isdigit():
+            continue
+        n = int(count)
+        total += n
+        frames = stack.split(";")
+        leaves[frames[-1]] = leaves.get(frames[-1], 0) + n
+        group = "other (Python, stdlib)"
+        for frame in reversed(frames):
+            found = next((name for name, marker in GROUPS if marker in frame), None)
+            if found:
+                group = found
+                break
+        groups[group] = groups.get(group, 0) + n
+    if not total:
+        return "no samples\n"
+    lines = [f"{total:,} samples; by innermost library:"]
+    lines += [f"  {n / total:6.1%}  {name}" for name, n in sorted(groups.items(), key=lambda kv: -kv[1])]
+    lines.append("busiest functions (self time):")
+    lines += [f"  {n / total:6.1%}  {frame}" for frame, n in sorted(leaves.items(), key=lambda kv: -kv[1])[:top]]
+    return "\n".join(lines) + "\n"
 
 
 # --- report --------------------------------------------------------------------------------------
@@ -246,9 +415,10 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
              f"Machine: {meta['machine']}.", "",
              f"Servers: `{meta['gunicorn']}` (the Procfile's `web:` line, bound to 127.0.0.1). "
              f"Data: 1 conference, {meta['attendees']:,} attendees, {meta['connections']:,} connections. "
-             f"Load: wrk, {meta['clients']} connections, {meta['seconds']} s per target after a "
-             f"{meta['warmup']} s warm-up, each request signed in as one of {meta['sessions']} attendees "
-             f"picked at random.", "",
+             f"Load: wrk, {meta['clients']} connections, no think time, {meta['rounds']} interleaved rounds of "
+             f"{meta['seconds']} s per target after a {meta['warmup']} s warm-up each; every request is signed "
+             f"in as one of {meta['sessions']} attendees picked at random. Figures are medians over the rounds "
+             f"(requests/s of each round in brackets).", "",
              "| target | requests/s | p50 ms | p95 ms | p99 ms | ours/bare (rps) | responses |",
              "|---|---:|---:|---:|---:|---:|---|"]
     labels = {"card": "GET /c/<code> (card of a random other attendee)",
@@ -259,8 +429,29 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
         statuses = ", ".join(f"{n:,}× {s}" for s, n in sorted(r["statuses"].items()))
         if r["socket_errors"]:
             statuses += f", {r['socket_errors']} socket errors"
-        lines.append(f"| {labels[mode]} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
+        lines.append(f"| {labels[mode]} | {r['rps']:,.0f} ({', '.join(map(str, r['rounds']))}) | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
                      f"{r['p99_us'] / 1000:.1f} | {ratio} | {statuses} |")
+    lines += ["", f"The same targets with one client and no think time ({meta['solo_seconds']} s each): the time a "
+              "request takes when it does not queue behind others.", "",
+              "| target | requests/s | p50 ms | p95 ms | p99 ms |", "|---|---:|---:|---:|---:|"]
+    for mode in ("card", "save", "bare"):
+        r = results[mode]["solo"]
+        lines.append(f"| {mode} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
+                     f"{r['p99_us'] / 1000:.1f} |")
+    lines += ["", "Where the CPU went, in CPU milliseconds per request (median over the rounds; from /proc: the "
+              "server's gunicorn processes, the PostgreSQL backends of the bench database, wrk, and everything "
+              "else on the machine, e.g. other people's jobs):", "",
+              "| target | app (gunicorn) | PostgreSQL | wrk | other | machine busy | bare/ours by CPU cost |",
+              "|---|---:|---:|---:|---:|---:|---:|"]
+    bare_cost = bare["cpu_ms"]["app"] + bare["cpu_ms"]["db"]
+    for mode in ("card", "save", "bare"):
+        c = results[mode]["cpu_ms"]
+        cost_ratio = "—" if mode == "bare" else f"{bare_cost / max(c['app'] + c['db'], 1e-9):.2f}"
+        lines.append(f"| {mode} | {c['app']:.2f} | {c['db']:.2f} | {c['wrk']:.2f} | {c['other']:.2f} | "
+                     f"{results[mode]['busy']:.0%} | {cost_ratio} |")
+    lines += ["", "The last column is the ratio the same code would reach on a machine to itself (app + PostgreSQL "
+              "CPU per request of the bare route over ours); it moves much less with other people's load than "
+              "requests/s do."]
     total = sum(row["served"] for row in weight if row["counted"])
     lines += ["", "First visit to `/me/badge` on a phone (`Accept-Encoding: gzip`, body bytes as served):", "",
               "| file | type | encoding | bytes served | bytes uncompressed |", "|---|---|---|---:|---:|"]
@@ -269,6 +460,13 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
         lines.append(f"| `{row['path']}`{note} | {row['kind']} | {row['encoding']} | {row['served']:,} | {row['raw']:,} |")
     lines.append(f"| **total HTML + CSS + JS** | | | **{total:,} ({total / 1024:.1f} KB)** | "
                  f"{sum(r['raw'] for r in weight if r['counted']):,} |")
+    later = [row for row in weight if not row["counted"]]
+    if later:
+        lines.append(f"| everything else on a first visit (marked not counted: icons, manifest; the service worker "
+                     f"and what it precaches in the background) | | | {sum(r['served'] for r in later):,} | "
+                     f"{sum(r['raw'] for r in later):,} |")
+        lines.append(f"| all bytes of a first visit | | | {sum(r['served'] for r in weight):,} "
+                     f"({sum(r['served'] for r in weight) / 1024:.1f} KB) | {sum(r['raw'] for r in weight):,} |")
     checks = []
     for mode in ("card", "save"):
         r = results[mode]
@@ -306,15 +504,19 @@ def write_docs(block: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--write-docs", action="store_true", help="update our section of docs/benchmarks.md")
+    parser.add_argument("--profile", metavar="DIR", help="afterwards, profile card and save under load with "
+                        "py-spy (pip install py-spy) and write folded stacks and a summary into DIR")
     parser.add_argument("--keep", action="store_true", help="keep the log folder (printed at the end)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("bench needs wrk (Debian/Ubuntu: apt-get install wrk)")
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
-    seconds = int(os.environ.get("BENCH_SECONDS", "25"))
+    seconds = int(os.environ.get("BENCH_SECONDS", "20"))
     warmup = int(os.environ.get("BENCH_WARMUP", "5"))
     clients = int(os.environ.get("BENCH_CLIENTS", "32"))
     threads = int(os.environ.get("BENCH_WRK_THREADS", "2"))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+    solo_seconds = int(os.environ.get("BENCH_SOLO_SECONDS", "10"))
     n_sessions = int(os.environ.get("BENCH_SESSIONS", "256"))
     attendees_n = int(os.environ.get("BENCH_ATTENDEES", "2000"))
     connections_n = int(os.environ.get("BENCH_CONNECTIONS", "40000"))
@@ -322,13 +524,21 @@ def main() -> None:
     secret_key = secrets.token_hex(32)
     rng = random.Random(7)
 
+    # The servers' environment; this process builds its app from the same, so cookies and keys match.
+    # TRUSTED_PROXIES=1: as behind a load balancer; each simulated phone sends its own X-Forwarded-For,
+    # so the app's per-IP rate limits (left on, their cost counts) see many addresses, not 127.0.0.1.
+    os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": secret_key, "TRUSTED_PROXIES": "1",
+                       "PUBLIC_BASE_URL": "https://pln.example.org"})
+    os.environ.pop("FLASK_DEBUG", None)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+
     from conference import create_app
     from conference.badges.codes import display
     from conference.config import normalise_database_url
     from conference.extensions import db
     from bench.seed import seed
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url), "SECRET_KEY": secret_key})
+    app = create_app()
     started = time.monotonic()
     with app.app_context():
         seeded = seed(attendees_n, connections_n)
@@ -338,9 +548,6 @@ def main() -> None:
           f"in {time.monotonic() - started:.1f} s", flush=True)
 
     logdir = Path(tempfile.mkdtemp(prefix="pln-bench-"))
-    env = {**os.environ, "DATABASE_URL": database_url, "SECRET_KEY": secret_key,
-           "PYTHONPATH": str(ROOT), "PUBLIC_BASE_URL": "https://pln.example.org"}
-    env.pop("FLASK_DEBUG", None)
     servers: list[Server] = []
     try:
         ours = Server("app", "app:app", env, logdir, "/healthz")
@@ -351,18 +558,34 @@ def main() -> None:
 
         sessions = sign_in_sessions(app, ours.base, seeded.attendees, n_sessions, rng)
         datafile = logdir / "data.lua"
-        datafile.write_text(lua_data(sessions, [display(code) for _, code in seeded.attendees]))
+        datafile.write_text(lua_data(sessions, [display(code) for _, code in seeded.attendees],
+                                     app.config["SESSION_COOKIE_NAME"]))
 
-        results = {}
-        for mode, server in (("card", ours), ("save", ours), ("bare", bare)):
+        runs: dict[str, list[dict]] = {"card": [], "save": [], "bare": []}
+        targets = (("card", ours), ("save", ours), ("bare", bare))
+        for mode, server in targets:
             wrk(server.base, mode, datafile, warmup, clients, threads)
-            results[mode] = wrk(server.base, mode, datafile, seconds, clients, threads)
-            r = results[mode]
-            print(f"{mode}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, p95 {r['p95_us'] / 1000:.1f} ms, "
-                  f"statuses {r['statuses']}", flush=True)
+        meters = {server.name: CpuMeter(server, normalise_database_url(database_url)) for server in servers}
+        for round_ in range(1, rounds + 1):
+            for mode, server in targets:  # interleaved, so a noisy minute hurts all three alike
+                r = wrk(server.base, mode, datafile, seconds, clients, threads, meters[server.name])
+                runs[mode].append(r)
+                print(f"round {round_} {mode}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
+                      f"p95 {r['p95_us'] / 1000:.1f} ms, statuses {r['statuses']}, CPU ms/request "
+                      + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_ms"].items()) + f", machine busy {r['busy']:.0%}",
+                      flush=True)
+        results = {mode: median_run(found) for mode, found in runs.items()}
+        for mode, server in targets:  # one client: the latency of a request that waits for nobody
+            r = wrk(server.base, mode, datafile, solo_seconds, 1, 1, meters[server.name])
+            results[mode]["solo"] = r
+            print(f"one client {mode}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
+                  f"p95 {r['p95_us'] / 1000:.1f} ms, statuses {r['statuses']}", flush=True)
+        if args.profile:
+            for mode in ("card", "save"):
+                profile(ours, mode, datafile, seconds, clients, threads, Path(args.profile))
 
-        weight_cookie = app.session_interface.get_signing_serializer(app).dumps(
-            {"_permanent": True, "attendee_id": seeded.attendees[0][0]})
+        weight_cookie = app.config["SESSION_COOKIE_NAME"] + "=" + app.session_interface.get_signing_serializer(
+            app).dumps({"_permanent": True, "attendee_id": seeded.attendees[0][0]})
         weight = page_weight(ours.base, weight_cookie)
     finally:
         for server in servers:
@@ -372,7 +595,7 @@ def main() -> None:
                 command="BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> python bench/run.py",
                 gunicorn="gunicorn " + " ".join(ours.command[3:]).replace(f":{ours.port}", ":<port>"),
                 attendees=len(seeded.attendees), connections=seeded.connections, clients=clients, seconds=seconds,
-                warmup=warmup, sessions=n_sessions)
+                warmup=warmup, sessions=n_sessions, rounds=rounds, solo_seconds=solo_seconds)
     report = markdown(results, weight, meta)
     print()
     print(report)
