@@ -23,12 +23,21 @@
   var handled = new Map();     // decoded text -> when the camera last saw it
   var cameraStartedAt = 0, timed = false, statusTimer = null, saving = false;
 
+  var notice = $('scan-notice');
+  var typedLast = false;       // the card on screen came from the typed field, not the camera
+
+  // Tells the person what happened: over the camera, or beside the typed-code field when that is
+  // where they are (or the camera is off). Messages with a kind fade back to the prompt.
   function say(text, kind) {
-    statusLine.textContent = text;
-    statusLine.className = 'viewfinder-status' + (kind ? ' ' + kind : '');
     clearTimeout(statusTimer);
+    var nearForm = viewfinder.hidden || typedLast;
+    notice.hidden = !(nearForm && kind);
+    notice.textContent = nearForm && kind ? text : '';
+    notice.className = 'notice' + (kind === 'warning' ? ' warning' : '');
+    statusLine.textContent = nearForm && kind ? 'Point the camera at a badge QR.' : text;
+    statusLine.className = 'viewfinder-status' + (kind && !nearForm ? ' ' + kind : '');
     if (kind) {
-      statusTimer = setTimeout(function () { say('Point the camera at a badge QR.'); }, 6000);
+      statusTimer = setTimeout(function () { typedLast = false; say('Point the camera at a badge QR.'); }, 8000);
     }
   }
 
@@ -108,6 +117,10 @@
         say('You are signed out. Sign in again to save people.', 'warning');
         return null;
       }
+      if (response.status === 429) {
+        say('Many badges were looked up in a short time. Wait a minute, then scan again.', 'warning');
+        return null;
+      }
       if (response.status >= 500) { offlineCard(code, text); return null; }
       return response.text().then(function (html) {
         var template = document.createElement('template');
@@ -116,7 +129,8 @@
         if (!card) { offlineCard(code, text); return; }
         if (card.dataset.outcome !== 'card') {
           var message = card.querySelector('.scan-message');
-          say(message ? message.textContent : 'That badge could not be opened.', 'warning');
+          message = message ? message.textContent : 'That badge could not be opened.';
+          if (typedLast) showCodeError(message); else say(message, 'warning');
           return;
         }
         var form = card.querySelector('form.scan-save');
@@ -128,6 +142,7 @@
   }
 
   function handle(text, typed) {
+    typedLast = typed;
     var found = recognise(text, typed);
     if (found.error) {
       if (typed) { showCodeError(found.error); } else { say(found.error, 'warning'); }
@@ -198,7 +213,8 @@
   });
 
   document.addEventListener('keydown', function (event) {
-    if (event.key === 'Escape' && isOpen()) closeSheet();
+    var note = sheetBody.querySelector('textarea');
+    if (event.key === 'Escape' && isOpen() && !(note && note.value.trim())) closeSheet();  // never drop a note
   });
 
   // ---- typed codes work exactly like a scan ----------------------------------------------------

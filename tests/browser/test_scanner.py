@@ -8,6 +8,7 @@ must in production, where the printed badges carry the public address.
 """
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -163,8 +164,15 @@ def test_camera_refused_offers_the_typed_code_which_works_like_a_scan(playwright
         expect(sheet.locator(".person-name")).to_have_text("Cal Okafor")
         sheet.get_by_label("Note").fill("Typed, not scanned")
         sheet.get_by_role("button", name="Save contact").click()
-        expect(page.locator("#scanner-status")).to_contain_text("Saved Cal Okafor")
+        expect(page.locator("#scan-notice")).to_be_visible()
+        expect(page.locator("#scan-notice")).to_contain_text("Saved Cal Okafor to your contacts")
         assert saved_for(live_app, people["ana"]) == {"Cal Okafor": "Typed, not scanned"}
+        # An unknown code is said beside the field, and what was typed stays.
+        page.get_by_role("textbox", name="Badge code").fill(UNKNOWN)
+        page.get_by_role("button", name="Open card").click()
+        expect(page.locator("#code-error")).to_contain_text(f"No badge has the code {UNKNOWN}")
+        expect(page.get_by_role("textbox", name="Badge code")).to_have_value(UNKNOWN)
+        expect(page.locator("#scan-sheet")).to_be_hidden()
     finally:
         browser.close()
 
@@ -271,3 +279,53 @@ def test_a_failed_sync_is_retried_and_still_saves_once(playwright_instance, live
         assert saved_for(live_app, people["ana"]) == {"Bea Chen": "Retry me", "Cal Okafor": "again"}
     finally:
         browser.close()
+
+
+
+def test_scans_queued_offline_are_sent_by_the_next_page_that_loads(playwright_instance, live_app, live_server,
+                                                                   people, tmp_path):
+    browser = camera_browser(playwright_instance, write_y4m(tmp_path / "blank.y4m", None))
+    try:
+        context = signed_in_phone(browser, live_app, live_server.url, people["ana"])
+        page = context.new_page()
+        page.goto(f"{live_server.url}/scan")
+        wait_for_service_worker(page)
+        context.set_offline(True)
+        queue_typed(page, people["cal_code"], "Sent from the contacts page")
+        page.close()  # the page that queued it never sees the network come back
+        context.set_offline(False)
+        later = context.new_page()
+        later.goto(f"{live_server.url}/me/contacts")
+        for _ in range(100):
+            if saved_for(live_app, people["ana"]):
+                break
+            time.sleep(0.1)
+        assert saved_for(live_app, people["ana"]) == {"Cal Okafor": "Sent from the contacts page"}
+        assert later.evaluate("() => PLNQueue.waiting().then(w => w.length)") == 0
+        later.goto(f"{live_server.url}/scan")
+        expect(later.locator("#results-list")).to_contain_text("Saved Cal Okafor")
+        assert receipts(live_app) == 1
+    finally:
+        browser.close()
+
+
+def test_without_javascript_the_typed_code_posts_and_saves(browser, live_app, live_server, people):
+    context = browser.new_context(viewport=PHONE, java_script_enabled=False)
+    with live_app.test_request_context():
+        cookie = live_app.session_interface.get_signing_serializer(live_app).dumps(
+            {"attendee_id": people["ana"], "_permanent": True})
+    context.add_cookies([{"name": live_app.config["SESSION_COOKIE_NAME"], "value": cookie, "url": live_server.url}])
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server.url}/scan")
+        expect(page.locator("#viewfinder")).to_be_hidden()
+        page.get_by_role("textbox", name="Badge code").fill(people["bea_code"])
+        page.get_by_role("button", name="Open card").click()
+        expect(page.get_by_role("heading", name="Bea Chen")).to_be_visible()
+        page.get_by_label("Note").fill("No JavaScript on this phone")
+        page.get_by_role("button", name="Save contact").click()
+        expect(page.get_by_role("status")).to_contain_text("Saved Bea Chen to your contacts")
+        assert saved_for(live_app, people["ana"]) == {"Bea Chen": "No JavaScript on this phone"}
+        assert receipts(live_app) == 1
+    finally:
+        context.close()
