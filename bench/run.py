@@ -348,6 +348,8 @@ def profile(server: Server, mode: str, datafile: Path, seconds: int, clients: in
 GROUPS = [("database driver (psycopg)", "psycopg/"), ("SQLAlchemy", "sqlalchemy/"),
           ("templates (Jinja2)", "jinja2/"), ("templates (Jinja2)", "templates/"),
           ("WTForms / Flask-WTF / CSRF", "wtforms/"), ("WTForms / Flask-WTF / CSRF", "flask_wtf/"),
+          ("templates (Jinja2)", "markupsafe/"), ("rate limits (Flask-Limiter)", "flask_limiter/"),
+          ("rate limits (Flask-Limiter)", "site-packages/limits/"),
           ("sessions (itsdangerous)", "itsdangerous/"), ("gzip (Flask-Compress)", "flask_compress/"),
           ("gzip (Flask-Compress)", "gzip.py"), ("phone formatting (phonenumbers)", "phonenumbers/"),
           ("gunicorn", "gunicorn/"), ("Werkzeug", "werkzeug/"), ("Flask", "flask/"),
