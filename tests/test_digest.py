@@ -164,3 +164,29 @@ def test_preview_in_the_browser(client, outbox):
     with client.session_transaction() as session:
         session.clear()
     assert client.get("/me/digest").status_code == 302
+
+
+def test_worker_processes_share_the_digests_and_send_each_once(tmp_path, _schema):
+    from tests.browser.conftest import make_live_app  # a database other processes can open
+    from tests.conftest import empty_database
+    app = make_live_app(tmp_path)
+    try:
+        with app.app_context():
+            conference = make_conference()
+            emails = [f"w{n}@school.example.org" for n in range(4)]
+            for email in emails:
+                network(conference, email=email)
+            result = app.test_cli_runner().invoke(
+                args=["send-digests", "--conference", conference.slug, "--today", AFTER, "--workers", "2"])
+            assert result.exit_code == 0, result.output
+            assert "Sent 4 digests" in result.output
+            from conference.mail import outbox_messages
+            assert sorted(m["To"] for m in outbox_messages(app.config["MAIL_OUTBOX"])) == sorted(emails)
+            assert db.session.scalar(select(func.count()).select_from(DigestDelivery)) == 4
+            again = app.test_cli_runner().invoke(
+                args=["send-digests", "--conference", conference.slug, "--today", AFTER, "--workers", "2"])
+            assert "Sent 0 digests; 4 sent before" in again.output
+    finally:
+        with app.app_context():
+            empty_database()
+            db.engine.dispose()

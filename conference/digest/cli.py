@@ -15,14 +15,16 @@ def init_app(app: Flask) -> None:
     @click.option("--conference", "slug", required=True, help="The conference's slug, as in /<slug>/join.")
     @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                   help="Pretend today is this date (YYYY-MM-DD); default: today at the venue.")
-    def send_digests_command(slug: str, today) -> None:
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32),
+                  help="Processes sharing the work (about one per CPU).")
+    def send_digests_command(slug: str, today, workers: int) -> None:
         """Email every attendee "Your network from <conference>" once; safe to run again."""
         from conference.digest.operations import send_digests
         conference = db.session.scalar(select(Conference).where(Conference.slug == slug))
         if conference is None:
             raise click.ClickException(f"No conference has the slug {slug!r}.")
         try:
-            report = send_digests(conference, today.date() if today else None)
+            report = send_digests(conference, today.date() if today else None, workers=workers)
         except DomainError as error:
             raise click.ClickException(error.message) from None
         click.echo(f"Sent {len(report.sent)} digests; {report.already_sent} sent before; "

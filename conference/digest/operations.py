@@ -5,11 +5,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, render_template, url_for
+from flask import current_app, has_request_context, render_template, url_for
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from conference.attendees.models import Attendee
+from conference.contacts.models import Connection
 from conference.contacts.operations import contacts_for
 from conference.digest.models import DigestDelivery
 from conference.errors import DomainError
@@ -51,8 +53,10 @@ class SendReport:
 
 def absolute_url(endpoint: str, **values) -> str:
     """A link for an email, on PUBLIC_BASE_URL (works from the command line too)."""
-    base = current_app.config.get("PUBLIC_BASE_URL") or "http://localhost:5000"
-    with current_app.test_request_context("/", base_url=base):
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context("/", base_url=base or "http://localhost:5000"):
         return url_for(endpoint, _external=True, **values)
 
 
@@ -66,14 +70,19 @@ def reach_lines(fields: ContactFields) -> list[tuple[str, str]]:
     return lines
 
 
-def build_digest(attendee: Attendee, today: date | None = None) -> Digest:
-    """Everything the email says: contacts with notes, open follow-ups, the vCard of them all."""
+def build_digest(attendee: Attendee, today: date | None = None, connections: list[Connection] | None = None,
+                 follow_ups: list[FollowUp] | None = None) -> Digest:
+    """Everything the email says: contacts with notes, open follow-ups, the vCard of them all.
+
+    `connections` and `follow_ups` may come preloaded (send_digests loads them in batches)."""
     conference = attendee.conference
     today = today or local_today(conference)
-    connections = [c for c in contacts_for(attendee) if c.contact is not None]
-    connections.sort(key=lambda c: c.contact.name.lower())
+    if connections is None:
+        connections = contacts_for(attendee)
+    connections = sorted((c for c in connections if c.contact is not None), key=lambda c: c.contact.name.lower())
     fields = [contact_fields(c) for c in connections]
-    follow_ups = open_follow_ups(attendee)
+    if follow_ups is None:
+        follow_ups = open_follow_ups(attendee)
     slug = re.sub(r"[^a-z0-9]+", "-", conference.name.lower()).strip("-")[:60] or "conference"
     digest = Digest(attendee=attendee, subject=f"Your network from {conference.name}", contacts=fields,
                     follow_ups=follow_ups, filename=f"{slug}-contacts.vcf")
@@ -97,11 +106,31 @@ def ensure_event_over(conference: Conference, today: date | None = None) -> None
                           "send the digests from that day on.")
 
 
-def send_digests(conference: Conference, today: date | None = None) -> SendReport:
+BATCH = 100
+
+
+def _load_batch(attendee_ids: list[int]) -> dict[int, tuple]:
+    """Attendees with their contacts and open follow-ups, a few queries for the whole batch."""
+    attendees = db.session.scalars(select(Attendee).where(Attendee.id.in_(attendee_ids))).all()
+    connections: dict[int, list[Connection]] = {i: [] for i in attendee_ids}
+    for connection in db.session.scalars(
+            select(Connection).where(Connection.owner_id.in_(attendee_ids))
+            .options(selectinload(Connection.contact))):
+        connections[connection.owner_id].append(connection)
+    follow_ups: dict[int, list[FollowUp]] = {i: [] for i in attendee_ids}
+    for follow_up in db.session.scalars(
+            select(FollowUp).where(FollowUp.owner_id.in_(attendee_ids), FollowUp.done_at.is_(None))
+            .order_by(FollowUp.due_on.is_(None), FollowUp.due_on, FollowUp.created_at, FollowUp.id)):
+        follow_ups[follow_up.owner_id].append(follow_up)
+    return {a.id: (a, connections[a.id], follow_ups[a.id]) for a in attendees}
+
+
+def send_digests(conference: Conference, today: date | None = None, workers: int = 1) -> SendReport:
     """Send each attendee's digest once. A failure for one address is reported and the rest go on.
 
     The delivery row is written in the same transaction as the hand-over to the mail server and
     committed straight after it, so a re-run (or a second run at the same time) skips it.
+    `workers` > 1 shares the attendees among that many processes (each attendee goes to one).
     """
     ensure_event_over(conference, today)
     conference_id = conference.id
@@ -111,13 +140,68 @@ def send_digests(conference: Conference, today: date | None = None) -> SendRepor
         select(Attendee.id).where(Attendee.conference_id == conference_id,
                                   ~exists().where(DigestDelivery.attendee_id == Attendee.id))
         .order_by(Attendee.id)))
-    for attendee_id in pending:
-        attendee = db.session.get(Attendee, attendee_id)
-        if attendee is None:
+    if workers > 1 and len(pending) > 1:
+        return _in_processes(pending, conference_id, today, workers, report)
+    _send_batches(pending, conference_id, today, report)
+    return report
+
+
+def _send_batches(pending: list[int], conference_id: int, today: date | None, report: SendReport) -> None:
+    session = db.session()
+    expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # keep the batch loaded
+    try:
+        _send_each(pending, conference_id, today, report)
+    finally:
+        session.expire_on_commit = expire_on_commit
+
+
+# What a worker process needs to build the same app (the rest comes from its environment).
+WORKER_CONFIG = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "SECRET_KEY", "PUBLIC_BASE_URL", "TESTING",
+                 "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_FROM",
+                 "MAIL_OUTBOX")
+
+
+def _in_processes(pending: list[int], conference_id: int, today: date | None, workers: int,
+                  report: SendReport) -> SendReport:
+    import multiprocessing
+
+    config = {key: current_app.config[key] for key in WORKER_CONFIG if key in current_app.config}
+    shares = [pending[n::workers] for n in range(workers)]
+    db.session.commit()  # nothing of ours holds a lock the workers wait for
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        parts = pool.starmap(_worker, [(config, conference_id, today, share) for share in shares])
+    for part in parts:
+        report.sent += part.sent
+        report.already_sent += part.already_sent
+        report.nothing_to_send += part.nothing_to_send
+        report.failed += part.failed
+    return report
+
+
+def _worker(config: dict, conference_id: int, today: date | None, pending: list[int]) -> SendReport:
+    """One process's share of send_digests: its own app and database connection."""
+    from conference import create_app
+
+    app = create_app(config)
+    report = SendReport()
+    with app.app_context():
+        _send_batches(pending, conference_id, today, report)
+        db.session.remove()
+        db.engine.dispose()
+    return report
+
+
+def _send_each(pending: list[int], conference_id: int, today: date | None, report: SendReport) -> None:
+    batch: dict[int, tuple] = {}
+    for position, attendee_id in enumerate(pending):
+        if position % BATCH == 0:
+            batch = _load_batch(pending[position:position + BATCH])
+        if attendee_id not in batch:
             continue
+        attendee, connections, follow_ups = batch[attendee_id]
         email = attendee.email
         try:
-            digest = build_digest(attendee, today)
+            digest = build_digest(attendee, today, connections, follow_ups)
             if digest.empty:
                 report.nothing_to_send += 1
                 continue
@@ -134,7 +218,6 @@ def send_digests(conference: Conference, today: date | None = None) -> SendRepor
         except Exception as error:  # noqa: BLE001  (one bad address must not stop the others)
             db.session.rollback()
             report.failed.append((email, f"{type(error).__name__}: {error}"))
-    return report
 
 
 def delivered_at(attendee: Attendee):

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.extensions import db
@@ -19,7 +19,12 @@ class Interest(db.Model):
 class AttendeeInterest(db.Model):
     """One interest on one profile: the person can help with it, is looking for it, or both."""
 
-    __table_args__ = (CheckConstraint("offers OR seeks", name="offers_or_seeks"),)
+    __table_args__ = (
+        CheckConstraint("offers OR seeks", name="offers_or_seeks"),
+        # "People to meet" walks each interest's rows in attendee order, reading offers/seeks
+        # from the index alone (conference/network/operations.py).
+        Index("ix_attendee_interest_match", "interest_id", "attendee_id", "offers", "seeks"),
+    )
 
     attendee_id: Mapped[int] = mapped_column(ForeignKey("attendee.id", ondelete="CASCADE"), primary_key=True)
     interest_id: Mapped[int] = mapped_column(ForeignKey("interest.id", ondelete="CASCADE"), primary_key=True, index=True)

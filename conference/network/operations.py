@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, delete, exists, func, literal, or_, select
+from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, union
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
@@ -28,6 +28,7 @@ MENTOR_EXPERIENCED = 5
 MENTOR = 3
 MENTEE = 3
 
+POOL_PER_INTEREST = 150
 EXPERIENCED_YEARS = 5
 EARLY_CAREER_YEARS = 3
 # How far along the leadership path a role is: a mentor is further along than the mentee.
@@ -88,6 +89,22 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
     scan = mine | mentoring
     if not scan:
         return []
+    # Candidates: for each interest, the POOL_PER_INTEREST people on either side of a point in
+    # the conference that is fixed for this viewer (so the list is stable between visits and
+    # differs between viewers). A conference where no interest has more than twice that many
+    # people is ranked in full; a larger one, within a pool of a few thousand.
+    bounds = select(func.min(a.c.id).label("low"), func.max(a.c.id).label("high")).where(
+        a.c.conference_id == me.conference_id).subquery("bounds")
+    pivot = select(bounds.c.low + (me.id * 7919) % (bounds.c.high - bounds.c.low + 1)).scalar_subquery()
+    windows = []
+    for interest_id in sorted(scan):
+        for above in (True, False):
+            window = (select(ai.c.attendee_id).where(ai.c.interest_id == interest_id,
+                                                     ai.c.attendee_id >= pivot if above else ai.c.attendee_id < pivot)
+                      .order_by(ai.c.attendee_id if above else ai.c.attendee_id.desc())
+                      .limit(POOL_PER_INTEREST).subquery())
+            windows.append(select(window.c.attendee_id))
+    pool = union(*windows).subquery("pool")
     one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
     overlap = (
         select(ai.c.attendee_id.label("id"),
@@ -96,7 +113,7 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
                one(ai.c.interest_id.in_(mine)).label("shared"),
                func.max(case((and_(ai.c.offers, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("mentors"),
                func.max(case((and_(ai.c.seeks, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("wants"))
-        .where(ai.c.interest_id.in_(scan))
+        .where(ai.c.interest_id.in_(scan), ai.c.attendee_id.in_(select(pool.c.attendee_id)))
         .group_by(ai.c.attendee_id)
         .subquery("overlap"))
     stage = case(ROLE_STAGE, value=a.c.role, else_=1)
@@ -125,7 +142,8 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
         select(scored.c.id, scored.c.score).where(scored.c.score > 0)
         # Equal scores come in a different order for each viewer, so the same few people are
         # not everyone's first suggestion.
-        .order_by(scored.c.score.desc(), (scored.c.id * 7919 + me.id * 104729) % 10007, scored.c.id)
+        .order_by(scored.c.score.desc(), ((scored.c.id % 10007) * 7919 + (me.id * 104729) % 10007) % 10007,
+                  scored.c.id)
         .limit(limit))
     return [(row.id, row.score) for row in rows]
 
@@ -136,8 +154,8 @@ def _reasons(me: Attendee, other: Attendee, mentoring: set[int]) -> list[str]:
     mentor_ids = {ai.interest_id for ai in other.interests if ai.interest_id in mentoring}
     if _is_mentee(me, mentoring) and _offers_mentoring(other, mentoring) and _further_along(other, me):
         experienced = other.years_in_role is not None and other.years_in_role >= EXPERIENCED_YEARS
-        reasons.append(f"{'An experienced' if experienced else 'A'} {other.role_label.lower()} open to mentoring"
-                       f" — you are {_article(_my_stage_label(me))}")
+        who = f"experienced {other.role_label.lower()}" if experienced else other.role_label.lower()
+        reasons.append(f"{_article(who).capitalize()} open to mentoring — you are {_article(_my_stage_label(me))}")
     elif (_offers_mentoring(me, mentoring) and _further_along(me, other)
           and (other.role == "aspiring_principal" or any(ai.seeks and ai.interest_id in mentoring
                                                          for ai in other.interests))):
@@ -148,21 +166,24 @@ def _reasons(me: Attendee, other: Attendee, mentoring: set[int]) -> list[str]:
     mentoring_names = {names[i] for i in mentor_ids}
     for name in match.they_help_me:
         if name not in mentoring_names or not reasons:
-            reasons.append(f"Can help with {name.lower() if _lower_ok(name) else name}, which you are looking for")
+            reasons.append(f"Can help with {_in_sentence(name)}, which you are looking for")
     for name in match.i_help_them:
         if name not in mentoring_names or not reasons:
-            reasons.append(f"Is looking for {name.lower() if _lower_ok(name) else name}, which you can help with")
+            reasons.append(f"Is looking for {_in_sentence(name)}, which you can help with")
     plain = [n for n in match.shared if n not in match.they_help_me and n not in match.i_help_them]
     if plain:
-        listed = [n.lower() if _lower_ok(n) else n for n in plain[:3]]
+        listed = [_in_sentence(n) for n in plain[:3]]
         text = listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
         reasons.append(f"Both interested in {text}" + (f" (+{len(plain) - 3} more)" if len(plain) > 3 else ""))
     return reasons
 
 
-def _lower_ok(name: str) -> bool:
-    """'School climate and culture' reads well in lower case; 'Pre-K' and 'PLN' do not."""
-    return not any(ch.isupper() for ch in name[1:])
+def _in_sentence(name: str) -> str:
+    """'School climate and culture' -> 'school climate and culture'; 'PLN basics' and 'Pre-K' keep theirs."""
+    first = name.split(" ", 1)[0]
+    if len(first) > 1 and (first.isupper() or any(ch.isupper() for ch in first[1:])):
+        return name
+    return name[:1].lower() + name[1:]
 
 
 def _article(noun: str) -> str:
@@ -194,7 +215,7 @@ def suggestions_for(me: Attendee, limit: int = 10) -> list[Suggestion]:
         return []
     people = {p.id: p for p in db.session.scalars(
         select(Attendee).where(Attendee.id.in_([i for i, _ in ranked]))
-        .options(selectinload(Attendee.interests), selectinload(Attendee.channels)))}
+        .options(selectinload(Attendee.interests), lazyload(Attendee.channels)))}  # channels are not shown
     return [Suggestion(people[i], score, _reasons(me, people[i], mentoring)) for i, score in ranked if i in people]
 
 
