@@ -166,3 +166,18 @@ def test_icalendar_reminders_are_all_day_events_with_an_alarm(client):
     assert str(event["SUMMARY"]) == "Send the template — Maya Johnson"
     alarms = event.walk("VALARM")
     assert len(alarms) == 1 and alarms[0].decoded("TRIGGER") == timedelta(hours=9)
+
+
+def test_my_data_download_includes_follow_ups_circles_and_dismissals(client):
+    from conference.circles.operations import add_members, create_circle
+    from conference.network.operations import dismiss
+    conference, me, maya, connection = pair(client)
+    add_follow_up(me, connection.id, "Send the template", "")
+    circle = create_circle(me, "Region 5")
+    add_members(me, circle.id, {connection.id})
+    dismiss(me, make_attendee(conference, name="Not Now").id)
+    db.session.commit()
+    data = client.get("/me/data.json").get_json()
+    assert data["follow_ups"][0]["text"] == "Send the template" and data["follow_ups"][0]["contact"] == "Maya Johnson"
+    assert data["circles"] == [{"name": "Region 5", "members": ["Maya Johnson"]}]
+    assert data["people_i_chose_not_to_see"] == ["Not Now"]

@@ -15,6 +15,7 @@ from conference.contacts.models import Connection
 from conference.contacts.operations import visible_channels
 from conference.errors import DomainError
 from conference.extensions import db
+from conference.privacy.operations import data_section
 
 NAME_LIMIT = 80
 CIRCLE_LIMIT = 50
@@ -186,3 +187,10 @@ def circle_vcards(owner: Attendee, circle: Circle) -> str:
         fields.tags = [*fields.tags, circle.name]
         many.append(fields)
     return vcards(many)
+
+
+@data_section("circles")
+def _my_circles(owner: Attendee) -> list[dict]:
+    """For the /me/data download."""
+    return [{"name": circle.name, "members": [c.contact.name for c in members_of(circle)]}
+            for circle, _ in circles_for(owner)]

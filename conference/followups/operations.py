@@ -15,6 +15,7 @@ from conference.events.models import utcnow
 from conference.events.operations import local_today
 from conference.extensions import db
 from conference.followups.models import FollowUp
+from conference.privacy.operations import data_section
 
 TEXT_LIMIT = 300
 # A reminder two years out is a typo more often than a plan.
@@ -199,3 +200,12 @@ def due_label(due: date | None, today: date) -> str:
         return f"{due:%a}, {due:%b} {due.day}, {due.year}"
     return f"{due:%a}, {due:%b} {due.day}"
 
+
+
+@data_section("follow_ups")
+def _my_follow_ups(owner: Attendee) -> list[dict]:
+    """For the /me/data download."""
+    rows = db.session.scalars(_listed(owner).order_by(FollowUp.created_at, FollowUp.id))
+    return [{"text": f.text, "contact": contact_name(f), "due_on": f.due_on.isoformat() if f.due_on else None,
+             "done_at": f.done_at.isoformat(timespec="seconds") + "Z" if f.done_at else None,
+             "created_at": f.created_at.isoformat(timespec="seconds") + "Z"} for f in rows]

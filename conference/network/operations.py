@@ -19,6 +19,7 @@ from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
 from conference.interests.operations import match_between
 from conference.network.models import Dismissal
+from conference.privacy.operations import data_section
 
 # Weights: one complementary match outweighs several plain shared interests.
 THEY_HELP_ME = 4
@@ -251,3 +252,10 @@ def undo_dismiss(me: Attendee, attendee_id: int) -> Attendee:
 
 def dismissed_count(me: Attendee) -> int:
     return db.session.scalar(select(func.count()).select_from(Dismissal).where(Dismissal.owner_id == me.id)) or 0
+
+
+@data_section("people_i_chose_not_to_see")
+def _my_dismissals(me: Attendee) -> list[str]:
+    """For the /me/data download: names only."""
+    return list(db.session.scalars(select(Attendee.name).join(Dismissal, Dismissal.dismissed_id == Attendee.id)
+                                   .where(Dismissal.owner_id == me.id).order_by(Attendee.name)))
