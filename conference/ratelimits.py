@@ -139,7 +139,7 @@ def charge_badge_misses(count: int) -> None:
         # The same buckets the decorators use: [prefix,] key, scope.
         args = [prefix, key, scope] if prefix else [key, scope]
         for item in parse_many(_configured(name)()):
-            # A hit that would overflow a sliding window is not recorded at all: fill it to the brim.
+            # A hit that would overflow a moving window is not recorded at all: fill it to the brim.
             remaining = limiter.limiter.get_window_stats(item, *args).remaining
             if remaining > 0:
                 limiter.limiter.hit(item, *args, cost=min(count, remaining))
