@@ -3,6 +3,8 @@
 // filters, which htmx would have to eval (a strict Content-Security-Policy forbids that).
 (function () {
   "use strict";
+  if (window.plnPolling) return;  // loaded again by a boosted navigation
+  window.plnPolling = true;
   var seen = new WeakMap();
 
   function tick(now) {

@@ -233,3 +233,19 @@ def test_import_command_with_progress(app, tmp_path):
     empty.write_bytes(b"")
     failed = runner.invoke(args=["import-registrants", str(empty), "--conference", conference.slug])
     assert failed.exit_code != 0 and "empty" in failed.output
+
+
+def test_the_upload_checks_its_csrf_token(client, app):
+    """The import view takes larger bodies than the app-wide limit, so it checks CSRF in its form."""
+    conference = setup(client)
+    app.config["WTF_CSRF_ENABLED"] = True
+    refused = client.post(f"/organize/{conference.slug}/import",
+                          data={"file": (io.BytesIO((HEADER + ROWS).encode()), "r.csv")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 400 and not attendees(conference)
+    page = client.get(f"/organize/{conference.slug}/import")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+    accepted = client.post(f"/organize/{conference.slug}/import",
+                           data={"csrf_token": token, "file": (io.BytesIO((HEADER + ROWS).encode()), "r.csv")},
+                           content_type="multipart/form-data")
+    assert accepted.status_code == 200 and len(attendees(conference)) == 2

@@ -41,8 +41,8 @@ def hours_summary(hours: list[HourCount]) -> str:
         return "No connections yet."
     total = sum(h.count for h in hours)
     busiest = max(hours, key=lambda h: h.count)
-    return (f"{total:,} connections over {len(hours):,} hours; the busiest hour was {busiest.label} "
-            f"with {busiest.count:,}.")
+    span = "1 hour" if len(hours) == 1 else f"{len(hours):,} hours"
+    return f"{total:,} connections over {span}; the busiest hour was {busiest.label} with {busiest.count:,}."
 
 
 def hours_chart(hours: list[HourCount], chart_id: str = "hours-chart") -> Markup:
@@ -65,9 +65,10 @@ def hours_chart(hours: list[HourCount], chart_id: str = "hours-chart") -> Markup
         label_every = max(1, math.ceil(len(bars) / 8))
         for i, bar in enumerate(bars):
             h = plot_h * bar.count / peak
-            x = left + i * slot + slot * 0.1
+            bar_w = min(max(slot * 0.8, 1), 48)  # a few bars stay bars, not slabs
+            x = left + i * slot + (slot - bar_w) / 2
             parts.append(f'<rect class="chart-bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" '
-                         f'width="{max(slot * 0.8, 1):.1f}" height="{h:.1f}"><title>{escape(bar.label)}: '
+                         f'width="{bar_w:.1f}" height="{h:.1f}"><title>{escape(bar.label)}: '
                          f'{bar.count:,}</title></rect>')
             if i % label_every == 0:
                 cx = left + i * slot + slot / 2

@@ -38,7 +38,7 @@ def figures_json(conference: Conference, board: Dashboard) -> dict:
         "overview": {
             "registered": o.registered, "joined": o.joined, "imported": o.imported, "claimed": o.claimed,
             "joined_share": round(o.joined_share, 4), "connections": o.connections,
-            "mutual_pairs": o.mutual_pairs, "connected_people": o.connected_people,
+            "savers": o.savers, "connected_people": o.connected_people,
             "connected_share": round(o.connected_share, 4), "median_contacts_saved": o.median_saved,
             "states_represented": board.states_represented,
         },
@@ -123,8 +123,8 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     def interest_list(ids: list[int]) -> str:
         return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
 
-    edges = db.session.execute(select(Connection.owner_id, Connection.contact_id)
-                               .where(Connection.conference_id == conference.id)).all()
+    edges = [tuple(row) for row in db.session.execute(
+        select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id))]
     people_rows = []
     for attendee_id, role, state in people:
         people_rows.append((attendee_id, role if roles[role] >= SMALL else "suppressed",
@@ -134,15 +134,10 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
 
 
 def _graphml_text(slug: str, people: list[tuple], edges: list[tuple]) -> Iterator[str]:
-    random_ids: dict[int, str] = {}
-    used: set[str] = set()
-    for attendee_id, *_ in people:
-        token = "n" + secrets.token_hex(6)
-        while token in used:
-            token = "n" + secrets.token_hex(6)
-        used.add(token)
-        random_ids[attendee_id] = token
-
+    # Random ids: a fresh random permutation of 0..n-1 for every export (never the attendee's id).
+    order = list(range(len(people)))
+    secrets.SystemRandom().shuffle(order)
+    random_ids = {person[0]: number for person, number in zip(people, order)}
     yield ('<?xml version="1.0" encoding="UTF-8"?>\n'
            '<graphml xmlns="http://graphml.graphdrawing.org/xmlns" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
@@ -152,24 +147,24 @@ def _graphml_text(slug: str, people: list[tuple], edges: list[tuple]) -> Iterato
            '  <key id="state" for="node" attr.name="state" attr.type="string"/>\n'
            '  <key id="offers" for="node" attr.name="offers" attr.type="string"/>\n'
            '  <key id="seeks" for="node" attr.name="seeks" attr.type="string"/>\n'
-           '  <key id="mutual" for="edge" attr.name="mutual" attr.type="boolean"/>\n'
+           '  <key id="mutual" for="edge" attr.name="mutual" attr.type="boolean"><default>false</default></key>\n'
            f'  <graph id={quoteattr(slug)} edgedefault="directed">\n')
     chunk: list[str] = []
-    for attendee_id, role, state, offered, sought in sorted(people, key=lambda p: random_ids[p[0]]):
-        chunk.append(f'    <node id="{random_ids[attendee_id]}"><data key="role">{role}</data>'
-                     f'<data key="state">{escape(state)}</data>'
-                     f'<data key="offers">{escape(offered)}</data>'
-                     f'<data key="seeks">{escape(sought)}</data></node>\n')
+    for number, role, state, offered, sought in sorted((random_ids[p[0]], *p[1:]) for p in people):
+        chunk.append(f'    <node id="n{number}"><data key="role">{role}</data><data key="state">{escape(state)}</data>'
+                     f'<data key="offers">{escape(offered)}</data><data key="seeks">{escape(sought)}</data></node>\n')
         if len(chunk) >= 2000:
             yield "".join(chunk)
             chunk = []
-    pairs = {(a, b) for a, b in edges}
-    # Shuffled by the random ids, so the order of edges says nothing about when they were made.
-    for owner_id, contact_id in sorted(edges, key=lambda e: (random_ids[e[0]], random_ids[e[1]])):
-        mutual = "true" if (contact_id, owner_id) in pairs else "false"
-        chunk.append(f'    <edge source="{random_ids[owner_id]}" target="{random_ids[contact_id]}">'
-                     f'<data key="mutual">{mutual}</data></edge>\n')
-        if len(chunk) >= 5000:
+    pairs = set(edges)
+    # Sorted by the random ids, so the order of edges says nothing about when they were made.
+    numbered = sorted((random_ids[owner], random_ids[contact], (contact, owner) in pairs) for owner, contact in edges)
+    for source, target, mutual in numbered:
+        if mutual:
+            chunk.append(f'    <edge source="n{source}" target="n{target}"><data key="mutual">true</data></edge>\n')
+        else:
+            chunk.append(f'    <edge source="n{source}" target="n{target}"/>\n')
+        if len(chunk) >= 10000:
             yield "".join(chunk)
             chunk = []
     chunk.append("  </graph>\n</graphml>\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organize
 
 CODE_SLOT = "CODE"
 STALLED_AFTER = timedelta(minutes=2)
+KEEP_FILES = timedelta(days=7)
 MAX_BADGES = 25_000
 
 
@@ -144,6 +146,7 @@ def launch(job: BadgeJob, url_template: str) -> None:
     (tests, and single-threaded scripts)."""
     app = current_app._get_current_object()
     folder = badge_folder(app)
+    prune(folder)
     if app.config.get("BADGE_JOBS_INLINE"):
         run_badge_job(job.id, url_template, folder)
         return
@@ -156,6 +159,17 @@ def launch(job: BadgeJob, url_template: str) -> None:
                 db.session.remove()
 
     threading.Thread(target=work, args=(job.id,), name=f"badge-job-{job.id}", daemon=True).start()
+
+
+def prune(folder: Path, keep: timedelta = KEEP_FILES) -> None:
+    """Badge PDFs older than `keep` are deleted: they hold every attendee's name and badge link."""
+    cutoff = time.time() - keep.total_seconds()
+    for path in folder.glob("badges-*.pdf*"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except FileNotFoundError:
+            pass  # another worker pruned it first
 
 
 def is_stalled(job: BadgeJob) -> bool:

@@ -55,7 +55,7 @@ class Overview:
     imported: int
     claimed: int
     connections: int           # contacts saved (A saving B is one; B saving A back is another)
-    mutual_pairs: int          # pairs who saved each other
+    savers: int                # people who saved at least one contact
     connected_people: int      # registered people who saved someone or were saved
     median_saved: float        # median contacts saved per joined attendee (zeros included)
 
@@ -160,18 +160,13 @@ def overview(conference: Conference) -> Overview:
     connections = sum(per_owner)
     zeros = max(0, joined - len(per_owner))
     median = statistics.median(per_owner + [0] * zeros) if per_owner or zeros else 0.0
-    back = aliased(Connection)
-    mutual = db.session.scalar(
-        select(func.count()).select_from(Connection)
-        .join(back, (back.owner_id == Connection.contact_id) & (back.contact_id == Connection.owner_id))
-        .where(Connection.conference_id == conference.id, Connection.owner_id < Connection.contact_id)) or 0
     connected = db.session.scalar(
         select(func.count()).select_from(Attendee).where(
             Attendee.conference_id == conference.id,
             exists().where(Connection.owner_id == Attendee.id) | exists().where(Connection.contact_id == Attendee.id))
     ) or 0
     return Overview(registered=registered, joined=int(joined), imported=imported, claimed=claimed,
-                    connections=connections, mutual_pairs=mutual, connected_people=connected,
+                    connections=connections, savers=len(per_owner), connected_people=connected,
                     median_saved=float(median))
 
 
@@ -181,20 +176,41 @@ def _hour_bucket():
     return func.strftime("%Y-%m-%d %H:00:00", Connection.created_at)
 
 
-def connections_per_hour(conference: Conference, fill: bool = True) -> list[HourCount]:
+def _as_hour(hour) -> datetime:
+    if isinstance(hour, str):  # SQLite's strftime
+        hour = datetime.strptime(hour, "%Y-%m-%d %H:%M:%S")
+    return hour.replace(tzinfo=None)
+
+
+def connection_breakdown(conference: Conference) -> tuple[dict[datetime, int], dict[tuple[str, str], int]]:
+    """One pass over the connections for two figures: counts per UTC hour, and per (saver's role,
+    saved person's role)."""
+    owner, contact = aliased(Attendee), aliased(Attendee)
+    bucket = _hour_bucket().label("hour")
+    rows = db.session.execute(
+        select(bucket, owner.role, contact.role, func.count()).select_from(Connection)
+        .join(owner, owner.id == Connection.owner_id).join(contact, contact.id == Connection.contact_id)
+        .where(Connection.conference_id == conference.id).group_by(bucket, owner.role, contact.role)).all()
+    hours: dict[datetime, int] = {}
+    roles: dict[tuple[str, str], int] = {}
+    for hour, a, b, count in rows:
+        hour = _as_hour(hour)
+        hours[hour] = hours.get(hour, 0) + count
+        roles[(a, b)] = roles.get((a, b), 0) + count
+    return hours, roles
+
+
+def connections_per_hour(conference: Conference, fill: bool = True,
+                         counts: dict[datetime, int] | None = None) -> list[HourCount]:
     """Connections saved in each hour, in the venue's time, from the first hour to the last.
 
     Hours without any connection between the first and the last are included as 0 when `fill`.
     """
-    bucket = _hour_bucket().label("hour")
-    rows = db.session.execute(select(bucket, func.count()).where(Connection.conference_id == conference.id)
-                              .group_by(bucket).order_by(bucket)).all()
+    if counts is None:
+        bucket = _hour_bucket().label("hour")
+        counts = {_as_hour(hour): count for hour, count in db.session.execute(
+            select(bucket, func.count()).where(Connection.conference_id == conference.id).group_by(bucket))}
     zone = _zone(conference)
-    counts: dict[datetime, int] = {}
-    for hour, count in rows:
-        if isinstance(hour, str):
-            hour = datetime.strptime(hour, "%Y-%m-%d %H:%M:%S")
-        counts[hour.replace(tzinfo=None)] = count
     if not counts:
         return []
     hours = sorted(counts)
@@ -230,15 +246,16 @@ def interest_figures(conference: Conference) -> list[InterestFigure]:
     return figures
 
 
-def role_matrix(conference: Conference) -> RoleMatrix:
+def role_matrix(conference: Conference, counts: dict[tuple[str, str], int] | None = None) -> RoleMatrix:
     """Connections between each pair of roles, either direction."""
-    owner, contact = aliased(Attendee), aliased(Attendee)
-    rows = db.session.execute(
-        select(owner.role, contact.role, func.count()).select_from(Connection)
-        .join(owner, owner.id == Connection.owner_id).join(contact, contact.id == Connection.contact_id)
-        .where(Connection.conference_id == conference.id).group_by(owner.role, contact.role)).all()
+    if counts is None:
+        owner, contact = aliased(Attendee), aliased(Attendee)
+        counts = {(a, b): n for a, b, n in db.session.execute(
+            select(owner.role, contact.role, func.count()).select_from(Connection)
+            .join(owner, owner.id == Connection.owner_id).join(contact, contact.id == Connection.contact_id)
+            .where(Connection.conference_id == conference.id).group_by(owner.role, contact.role))}
     raw: dict[tuple[str, str], int] = {}
-    for a, b, count in rows:
+    for (a, b), count in counts.items():
         key = tuple(sorted((a, b), key=list(ROLES).index))
         raw[key] = raw.get(key, 0) + count
     cells = {}
@@ -264,7 +281,8 @@ def most_sought_least_offered(figures: list[InterestFigure], limit: int = 5) -> 
 def dashboard(conference: Conference) -> Dashboard:
     """Every figure on the dashboard, in one object."""
     interests = interest_figures(conference)
+    hours, roles = connection_breakdown(conference)
     return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
-                     overview=overview(conference), hours=connections_per_hour(conference),
-                     interests=interests, roles=role_matrix(conference), states=state_figures(conference),
+                     overview=overview(conference), hours=connections_per_hour(conference, counts=hours),
+                     interests=interests, roles=role_matrix(conference, roles), states=state_figures(conference),
                      gaps=most_sought_least_offered(interests))
