@@ -50,13 +50,13 @@ def percentile(values: list[float], p: float) -> float:
 
 def seed(rng: random.Random):
     """One conference, ATTENDEES people, CONNECTIONS saves; bulk inserts through SQLAlchemy Core."""
-    from sqlalchemy import insert, select
+    from sqlalchemy import select
 
     from conference.attendees.models import Attendee
     from conference.contacts.models import Connection
     from conference.extensions import db
     from conference.interests.models import AttendeeInterest
-    from conference.organizer.importer import _code
+    from conference.organizer.importer import _bulk_insert, _code
     from conference.organizer.models import Organizer
     from conference.organizer.operations import create_conference, interests_of
 
@@ -70,18 +70,15 @@ def seed(rng: random.Random):
                  email=f"person{n}@school{n % 500}.example.org", role=rng.choice(ROLES), school=f"School {n % 1500}",
                  district=f"District {n % 300}", state=rng.choice(STATES), joined_at=start)
             for n in range(ATTENDEES)]
-    ids: list[int] = []
-    for i in range(0, len(rows), 5000):
-        ids += list(db.session.scalars(insert(Attendee).returning(Attendee.id, sort_by_parameter_order=True),
-                                       rows[i:i + 5000]))
+    _bulk_insert(Attendee, rows)
+    ids = list(db.session.scalars(select(Attendee.id).where(Attendee.conference_id == conference.id)))
     links = []
     for attendee_id in ids:
         for interest_id in rng.sample(interest_ids, rng.randint(3, 6)):
             offers = rng.random() < 0.5
             links.append(dict(attendee_id=attendee_id, interest_id=interest_id, offers=offers,
                               seeks=not offers or rng.random() < 0.2))
-    for i in range(0, len(links), 20_000):
-        db.session.execute(insert(AttendeeInterest), links[i:i + 20_000])
+    _bulk_insert(AttendeeInterest, links)
     db.session.commit()
     pairs: set[tuple[int, int]] = set()
     while len(pairs) < CONNECTIONS:
@@ -98,11 +95,7 @@ def seed(rng: random.Random):
         moment = rng.choices(hours, weights)[0] + timedelta(seconds=rng.randrange(3600))
         batch.append(dict(conference_id=conference.id, owner_id=owner, contact_id=contact, note="", tags="",
                           created_at=moment, updated_at=moment))
-        if len(batch) == 20_000:
-            db.session.execute(insert(Connection), batch)
-            batch = []
-    if batch:
-        db.session.execute(insert(Connection), batch)
+    _bulk_insert(Connection, batch)
     db.session.commit()
     db.session.execute(select(1))
     return conference
@@ -118,7 +111,7 @@ def timed(call) -> tuple[float, object]:
     return time.perf_counter() - started, value
 
 
-def run(url: str) -> dict:
+def run(url: str, reuse: bool = False) -> dict:
     from sqlalchemy import text
 
     from conference import create_app
@@ -135,11 +128,21 @@ def run(url: str) -> dict:
     rng = random.Random(2026)
     results: dict = {"machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"}
     with app.app_context():
-        db.session.remove()
-        db.drop_all()
-        db.create_all()
-        seconds, conference = timed(lambda: seed(rng))
-        results["seed_s"] = round(seconds, 1)
+        from conference.attendees.operations import conference_by_slug
+        conference = conference_by_slug("bench-national") if reuse else None
+        if conference is None:
+            db.session.remove()
+            db.drop_all()
+            db.create_all()
+            seconds, conference = timed(lambda: seed(rng))
+            results["seed_s"] = round(seconds, 1)
+        else:
+            results["seed_s"] = "reused"
+            from conference.events.models import Conference
+            old = db.session.scalar(db.select(Conference).where(Conference.slug == "bench-import"))
+            if old is not None:
+                db.session.delete(old)
+                db.session.commit()
         progress("seed_s", results["seed_s"])
         db.session.execute(text("ANALYZE")) if url.startswith("postgres") else None
         db.session.commit()
@@ -161,15 +164,27 @@ def run(url: str) -> dict:
     client = app.test_client()
     with client.session_transaction() as session:
         session["organizer_id"] = organizer_id
+    app.config["DASHBOARD_MAX_AGE_SECONDS"] = 0  # every request computes every figure
     client.get(f"/organize/{slug}/")  # warm-up
     samples = []
     for _ in range(REQUESTS):
         seconds, response = timed(lambda: client.get(f"/organize/{slug}/"))
         assert response.status_code == 200
         samples.append(seconds)
-    fragment = [timed(lambda: client.get(f"/organize/{slug}/", headers={"HX-Request": "true"}))[0] for _ in range(5)]
+    # As deployed: figures from the shared snapshot, recomputed in the background when over 5 s old.
+    # Polls arrive every 0.5 s (ten screens polling every 5 s), so several refreshes happen meanwhile.
+    app.config["DASHBOARD_MAX_AGE_SECONDS"] = 5
+    client.get(f"/organize/{slug}/")
+    polled = []
+    for _ in range(REQUESTS):
+        time.sleep(0.5)
+        seconds, response = timed(lambda: client.get(f"/organize/{slug}/", headers={"HX-Request": "true"}))
+        assert response.status_code == 200
+        polled.append(seconds)
     results["dashboard"] = {"p50_ms": ms(statistics.median(samples)), "p95_ms": ms(percentile(samples, 95)),
-                            "max_ms": ms(max(samples)), "htmx_fragment_p50_ms": ms(statistics.median(fragment))}
+                            "max_ms": ms(max(samples)), "polled_p50_ms": ms(statistics.median(polled)),
+                            "polled_p95_ms": ms(percentile(polled, 95))}
+    app.config["DASHBOARD_MAX_AGE_SECONDS"] = 0
     progress("dashboard", results["dashboard"])
     exports = {}
     for name, path in (("figures.csv", "figures.csv"), ("figures.json", "figures.json"),
@@ -236,12 +251,12 @@ def markdown(r: dict, url: str) -> str:
     return f"""{BLOCK_START}
 Measured {datetime.now():%Y-%m-%d} on {database}, {r['machine']} (load average {r['load_average']:.1f} while it ran:
 other work shared the machine), with `bench/organizer.py`: {ATTENDEES:,} attendees, {CONNECTIONS:,}
-connections over three days (seeded in {r['seed_s']} s).
+connections over three days (seeding: {r['seed_s']} s).
 
 | measure | result | target | |
 |---|---|---|---|
-| dashboard, full page, {REQUESTS} requests | p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms (max {d['max_ms']} ms) | p95 ≤ {TARGETS['dashboard_p95_ms']} ms | {ok(d['p95_ms'] <= TARGETS['dashboard_p95_ms'])} |
-| dashboard, htmx refresh fragment | p50 {d['htmx_fragment_p50_ms']} ms | | |
+| dashboard, full page computed on every request, {REQUESTS} requests | p50 {d['p50_ms']} ms, p95 {d['p95_ms']} ms (max {d['max_ms']} ms) | p95 ≤ {TARGETS['dashboard_p95_ms']} ms | {ok(d['p95_ms'] <= TARGETS['dashboard_p95_ms'])} |
+| dashboard as deployed: htmx polls served from the shared snapshot (≤ 5 s old, refreshed in the background), {REQUESTS} polls 0.5 s apart | p50 {d['polled_p50_ms']} ms, p95 {d['polled_p95_ms']} ms | p95 ≤ {TARGETS['dashboard_p95_ms']} ms | {ok(d['polled_p95_ms'] <= TARGETS['dashboard_p95_ms'])} |
 | import {imp['rows']:,} CSV rows ({imp['size_kb']:,} KB, with interests) | {imp['first_s']} s ({imp['created']:,} created) | ≤ {TARGETS['import_s']} s | {ok(imp['first_s'] <= TARGETS['import_s'])} |
 | the same file again (no-op) | {imp['again_s']} s ({imp['again_unchanged']:,} unchanged) | | |
 | badge PDF, {b['count']:,} badges, sheets of six | {b['seconds']} s ({b['per_badge_ms']} ms a badge; {b['pages']} pages, {b['size_mb']} MB) | ≤ {TARGETS['badges_s']} s | {ok(b['seconds'] <= TARGETS['badges_s'])} |
@@ -269,10 +284,11 @@ def write_docs(block: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--write-docs", action="store_true", help="replace the block in docs/benchmarks.md")
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded bench conference")
     args = parser.parse_args()
     from conference.config import normalise_database_url
     url = normalise_database_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
-    results = run(url)
+    results = run(url, reuse=args.reuse)
     block = markdown(results, url)
     print(block)
     if args.write_docs:

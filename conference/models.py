@@ -4,7 +4,7 @@ from conference.auth.models import SignInToken  # noqa: F401
 from conference.contacts.models import Connection  # noqa: F401
 from conference.events.models import Conference  # noqa: F401
 from conference.interests.models import AttendeeInterest, Interest  # noqa: F401
-from conference.organizer.models import BadgeJob, ImportBatch, Organizer  # noqa: F401
+from conference.organizer.models import BadgeJob, DashboardSnapshot, ImportBatch, Organizer  # noqa: F401
 from conference.scanner.models import ScanReceipt  # noqa: F401
 from conference.privacy.models import RetiredBadgeCode  # noqa: F401
 from conference.circles.models import Circle, CircleMember  # noqa: F401

@@ -193,3 +193,27 @@ def test_charts_scale_and_summarise():
     svg = charts.hours_chart(hours)
     assert svg.startswith('<svg class="chart"') and "Connections per 3 hours" in svg
     assert svg.count("<rect") == len(grouped)
+
+
+def test_polling_screens_share_one_snapshot_of_the_figures(client, app, fixture):
+    """With caching on, a poll is served from the stored snapshot; a stale one is refreshed for the next poll."""
+    from datetime import timedelta
+    from conference.organizer.models import DashboardSnapshot
+    app.config.update(DASHBOARD_MAX_AGE_SECONDS=60, DASHBOARD_REFRESH_INLINE=True)
+    sign_in_organizer(client, make_organizer(fixture))
+    tile = re.compile(r'Connections made</span><strong class="tile-value">([\d,]+)<')
+    assert tile.search(client.get(f"/organize/{fixture.slug}/").text).group(1) == "11"
+    snapshot = db.session.get(DashboardSnapshot, fixture.id)
+    assert snapshot is not None and snapshot.refreshing_since is None
+    from conference.attendees.models import Attendee
+    people = list(db.session.scalars(db.select(Attendee).where(Attendee.name.like("District%"))))
+    others = list(db.session.scalars(db.select(Attendee).where(Attendee.name.like("Aspiring%"))))
+    connect(people[0], others[0])
+    assert tile.search(client.get(f"/organize/{fixture.slug}/").text).group(1) == "11"  # fresh enough: stored
+    db.session.execute(db.update(DashboardSnapshot).values(computed_at=utcnow() - timedelta(minutes=2)))
+    db.session.commit()
+    assert tile.search(client.get(f"/organize/{fixture.slug}/").text).group(1) == "11"  # stale, served at once
+    assert tile.search(client.get(f"/organize/{fixture.slug}/").text).group(1) == "12"  # refreshed meanwhile
+    db.session.execute(db.update(DashboardSnapshot).values(payload=b"not a pickle"))
+    db.session.commit()
+    assert tile.search(client.get(f"/organize/{fixture.slug}/").text).group(1) == "12"  # unreadable: recomputed

@@ -16,12 +16,14 @@ from reportlab.pdfgen.canvas import Canvas
 
 from conference.attendees.states import STATES
 from conference.badges.codes import display
-from conference.badges.qr import qr_matrix
+import qrcode
+from qrcode.constants import ERROR_CORRECT_M
 
 BADGE_W, BADGE_H = 4 * inch, 3 * inch
 PAD = 14
 QR_SIZE = 1.35 * inch
 NAME_GAP = 8
+MASK_PATTERN = 2  # any of the eight decodes the same (tests decode every printed code)
 SHEET_COLUMNS, SHEET_ROWS = 2, 3
 SHEET_LEFT = (letter[0] - SHEET_COLUMNS * BADGE_W) / 2      # 0.25 in
 SHEET_TOP = (letter[1] - SHEET_ROWS * BADGE_H) / 2          # 1 in
@@ -168,6 +170,16 @@ def layout(badge: BadgeData) -> BadgeLayout:
                        state=state, code=code, text_width=text_width, name_width=name_width)
 
 
+def badge_matrix(url: str) -> list[list[bool]]:
+    """The QR modules for a printed badge: the same data and error correction as the phone badge
+    (conference.badges.qr), with a fixed mask pattern. Any mask decodes the same; trying all eight
+    for the best-looking one was 85% of the time of a 2,000-badge PDF."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK_PATTERN)
+    qr.add_data(url)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
 def qr_path(matrix: list[list[bool]], x: float, y: float, size: float) -> str:
     """PDF operators filling the dark modules, one rectangle per horizontal run: `x y w h re` ... `f`."""
     n = len(matrix)
@@ -204,7 +216,7 @@ def draw_badge(canvas: Canvas, x: float, y: float, badge: BadgeData) -> None:
     top -= NAME_GAP
     qr_x = x + BADGE_W - PAD - QR_SIZE
     qr_y = y + PAD + spec.code.leading + 2
-    canvas.addLiteral(qr_path(qr_matrix(badge.url, border=0), qr_x, qr_y, QR_SIZE))
+    canvas.addLiteral(qr_path(badge_matrix(badge.url), qr_x, qr_y, QR_SIZE))
     canvas.setFont(spec.code.font, spec.code.size)
     canvas.drawCentredString(qr_x + QR_SIZE / 2, y + PAD, spec.code.lines[0])
     text_top = min(top, qr_y + QR_SIZE)

@@ -3,6 +3,7 @@ anonymised network (GraphML). Exporters yield rows or text chunks; routes and th
 Fields are documented in docs/organizer-exports.md."""
 from __future__ import annotations
 
+import random
 import secrets
 from collections import Counter
 from collections.abc import Iterator
@@ -100,16 +101,16 @@ def graphml(conference: Conference) -> Iterator[str]:
 
 def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     """Nodes (id, role, state, offers, seeks) with rare values already suppressed, and edges (owner, contact)."""
-    people = db.session.execute(select(Attendee.id, Attendee.role, Attendee.state)
-                                .where(Attendee.conference_id == conference.id)).all()
+    rows = db.session.connection().execute  # Core rows: several times faster than ORM rows at this size
+    people = rows(select(Attendee.id, Attendee.role, Attendee.state)
+                  .where(Attendee.conference_id == conference.id)).all()
     roles = Counter(role for _, role, _ in people)
     states = Counter(state for _, _, state in people if state)
-    names = dict(db.session.execute(select(Interest.id, Interest.name)
-                                    .where(Interest.conference_id == conference.id)).all())
+    names = dict(rows(select(Interest.id, Interest.name).where(Interest.conference_id == conference.id)).all())
     offers: dict[int, list[int]] = {}
     seeks: dict[int, list[int]] = {}
     holders: Counter = Counter()
-    for attendee_id, interest_id, offer, seek in db.session.execute(
+    for attendee_id, interest_id, offer, seek in rows(
             select(AttendeeInterest.attendee_id, AttendeeInterest.interest_id, AttendeeInterest.offers,
                    AttendeeInterest.seeks)
             .join(Attendee, Attendee.id == AttendeeInterest.attendee_id)
@@ -123,7 +124,7 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     def interest_list(ids: list[int]) -> str:
         return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
 
-    edges = [tuple(row) for row in db.session.execute(
+    edges = [tuple(row) for row in rows(
         select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id))]
     people_rows = []
     for attendee_id, role, state in people:
@@ -156,16 +157,18 @@ def _graphml_text(slug: str, people: list[tuple], edges: list[tuple]) -> Iterato
         if len(chunk) >= 2000:
             yield "".join(chunk)
             chunk = []
+    if chunk:
+        yield "".join(chunk)
+        chunk = []
+    label = {attendee_id: f"n{number}" for attendee_id, number in random_ids.items()}
     pairs = set(edges)
-    # Sorted by the random ids, so the order of edges says nothing about when they were made.
-    numbered = sorted((random_ids[owner], random_ids[contact], (contact, owner) in pairs) for owner, contact in edges)
-    for source, target, mutual in numbered:
-        if mutual:
-            chunk.append(f'    <edge source="n{source}" target="n{target}"><data key="mutual">true</data></edge>\n')
-        else:
-            chunk.append(f'    <edge source="n{source}" target="n{target}"/>\n')
-        if len(chunk) >= 10000:
-            yield "".join(chunk)
-            chunk = []
+    # Shuffled, so the order of edges says nothing about when they were made.
+    edges = list(edges)
+    random.Random(secrets.randbits(64)).shuffle(edges)
+    plain = '    <edge source="%s" target="%s"/>\n'
+    mutual = '    <edge source="%s" target="%s"><data key="mutual">true</data></edge>\n'
+    for start in range(0, len(edges), 20_000):
+        yield "".join([(mutual if (contact, owner) in pairs else plain) % (label[owner], label[contact])
+                       for owner, contact in edges[start:start + 20_000]])
     chunk.append("  </graph>\n</graphml>\n")
     yield "".join(chunk)

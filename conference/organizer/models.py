@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
@@ -80,3 +80,13 @@ class BadgeJob(db.Model):
     @property
     def layout_label(self) -> str:
         return LAYOUTS.get(self.layout, self.layout)
+
+
+class DashboardSnapshot(db.Model):
+    """The dashboard's figures as last computed, shared by every app worker: screens polling every few
+    seconds are served from here, and at most one worker recomputes it at a time."""
+
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), primary_key=True)
+    computed_at: Mapped[datetime]
+    refreshing_since: Mapped[datetime | None]
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # a pickled stats.Dashboard, written only by us

@@ -17,7 +17,7 @@ from conference.extensions import csrf, db
 from conference.htmx import render
 from conference.mail import send_mail
 from conference.organizer import bp
-from conference.organizer import charts, exporters, jobs, stats
+from conference.organizer import charts, exporters, jobs, snapshots, stats
 from conference.organizer.access import organizer_required, organizer_signed_in
 from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportForm, InterestForm, InviteForm,
                                         SettingsForm)
@@ -68,7 +68,7 @@ def index():
 @organizer_required
 def dashboard(conference):
     """The live dashboard: figures and charts, refreshed every few seconds while the page is visible."""
-    board = stats.dashboard(conference)
+    board = snapshots.current_dashboard(conference)
     return render("organizer/dashboard.html", "dashboard", conference=conference, board=board,
                   hours_chart=charts.hours_chart(board.hours), interests_chart=charts.interests_chart(board.interests),
                   hours_summary=charts.hours_summary(board.hours),
