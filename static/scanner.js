@@ -180,29 +180,33 @@
       name: name || null
     };
     queue.add(item).then(function () {
-      closeSheet();
-      codeInput.value = '';
-      say(name ? 'Saving ' + name + '…' : 'Saved on this phone.', 'ok');
-      if (!navigator.onLine) {
-        say('Saved on this phone. It is sent when the network returns.', 'ok');
-        queue.requestBackgroundSync();
-        return null;
-      }
-      saving = true;
-      return queue.flushSoon().then(function () { saving = false; return queue.result(item.uuid); }).then(function (result) {
-        if (!result) {
-          say('Saved on this phone. It is sent when the network returns.', 'ok');
-          queue.requestBackgroundSync();
-        } else if (result.status === 'saved' || result.status === 'duplicate') {
-          say('Saved ' + result.name + ' to your contacts.', 'ok');
-        } else {
-          say(result.message, 'warning');
-        }
-      });
-    }).catch(function () {
+      queued(item, name);
+    }, function () {
       form.submit();   // IndexedDB refused (private mode): send the form the plain way
     });
   });
+
+  function queued(item, name) {
+    closeSheet();
+    codeInput.value = '';
+    say(name ? 'Saving ' + name + '…' : 'Saved on this phone.', 'ok');
+    if (!navigator.onLine) {
+      say('Saved on this phone. It is sent when the network returns.', 'ok');
+      queue.requestBackgroundSync();
+      return null;
+    }
+    saving = true;
+    return queue.flushSoon().then(function () { saving = false; return queue.result(item.uuid); }).then(function (result) {
+      if (!result) {
+        say('Saved on this phone. It is sent when the network returns.', 'ok');
+        queue.requestBackgroundSync();
+      } else if (result.status === 'saved' || result.status === 'duplicate') {
+        say('Saved ' + result.name + ' to your contacts.', 'ok');
+      } else {
+        say(result.message, 'warning');
+      }
+    });
+  }
 
   sheet.addEventListener('click', function (event) {
     var close = event.target.closest('[data-action=close]');
