@@ -237,3 +237,16 @@ def test_mutual_channels_show_only_after_save_back(client, app):
     save(client, me)
     sign_in_as(client, me)
     assert "kellyoc" in client.get(card_url(them)).text
+
+
+def test_a_long_merged_note_can_still_be_edited_but_not_grown(client, app):
+    _, me, them = two_people()
+    sign_in_as(client, me)
+    save(client, them, "first")
+    connection = db.session.scalar(select(Connection))
+    connection.note = "m" * 2500  # notes from several offline scans, merged
+    db.session.commit()
+    kept = client.post(f"/me/contacts/{connection.id}/note", data={"note": "m" * 2400, "tags": ""})
+    assert kept.status_code == 303
+    grown = client.post(f"/me/contacts/{connection.id}/note", data={"note": "m" * 2600, "tags": ""})
+    assert grown.status_code == 422 and "at most 2,400 characters" in grown.text

@@ -39,10 +39,10 @@ def clean_tags(text: str) -> str:
     return ",".join(tags)
 
 
-def clean_note(text: str) -> str:
+def clean_note(text: str, limit: int = NOTE_LIMIT) -> str:
     note = (text or "").replace("\r\n", "\n").strip()
-    if len(note) > NOTE_LIMIT:
-        raise DomainError(f"A note can be at most {NOTE_LIMIT:,} characters; this one has {len(note):,}.",
+    if len(note) > limit:
+        raise DomainError(f"A note can be at most {limit:,} characters; this one has {len(note):,}.",
                           field="note")
     return note
 
@@ -90,7 +90,8 @@ def owned_connection(owner: Attendee, connection_id: int) -> Connection:
 
 def update_note(owner: Attendee, connection_id: int, note: str, tags: str | None = None) -> Connection:
     connection = owned_connection(owner, connection_id)
-    connection.note = clean_note(note)
+    # Notes merged from several offline scans may be longer than one typed note; editing may keep them.
+    connection.note = clean_note(note, max(NOTE_LIMIT, len(connection.note)))
     if tags is not None:
         connection.tags = clean_tags(tags)
     connection.updated_at = utcnow()
