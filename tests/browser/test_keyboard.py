@@ -113,7 +113,7 @@ def test_the_whole_loop_with_the_keyboard_alone(live_app, live_server, keyboard_
     expect(page.get_by_role("heading", name="Dana Whitfield")).to_be_visible()
 
     # Badge → type a code → the card.
-    tab_to(page, by_text("Scan or type someone"), "badge: the link to type a code")
+    tab_to(page, by_text("Type someone's code"), "badge: the link to type a code")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/code"))
     tab_to(page, "el.id === 'code'", "code: the code field")
