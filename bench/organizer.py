@@ -138,6 +138,7 @@ def run(url: str, reuse: bool = False) -> dict:
             results["seed_s"] = round(seconds, 1)
         else:
             results["seed_s"] = "reused"
+            db.create_all()  # tables added since the seeding
             from conference.events.models import Conference
             old = db.session.scalar(db.select(Conference).where(Conference.slug == "bench-import"))
             if old is not None:

@@ -114,7 +114,7 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
             select(AttendeeInterest.attendee_id, AttendeeInterest.interest_id, AttendeeInterest.offers,
                    AttendeeInterest.seeks)
             .join(Attendee, Attendee.id == AttendeeInterest.attendee_id)
-            .where(Attendee.conference_id == conference.id)):
+            .where(Attendee.conference_id == conference.id)).all():
         holders[interest_id] += 1
         if offer:
             offers.setdefault(attendee_id, []).append(interest_id)
@@ -125,7 +125,7 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
         return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
 
     edges = [tuple(row) for row in rows(
-        select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id))]
+        select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id)).all()]
     people_rows = []
     for attendee_id, role, state in people:
         people_rows.append((attendee_id, role if roles[role] >= SMALL else "suppressed",
