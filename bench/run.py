@@ -406,7 +406,8 @@ def machine_notes(database_url: str) -> str:
     except (OSError, StopIteration):
         pass
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), load average before the run {load}; "
+    return (f"{os.cpu_count()} CPUs ({cpu or platform.machine()}), shared with other jobs, so noisy: "
+            f"load average before the run {load}; "
             f"Python {platform.python_version()}, {database_url.split('@')[-1].split('/')[0]} PostgreSQL "
             f"on the same machine; load generator (wrk) on the same machine too")
 
