@@ -445,3 +445,15 @@ def test_downloads_are_attachments_with_a_charset_and_never_cached(client, app):
         assert response.headers["Content-Disposition"].startswith("attachment;"), url
         assert "no-store" in response.headers["Cache-Control"], url
     assert "charset=utf-8" in client.get("/me/badge").headers["Content-Type"]
+
+
+def test_control_characters_in_synced_json_never_reach_the_database(client, app):
+    """JSON bodies are not forms: the note rules clean them too (PostgreSQL cannot store NUL)."""
+    import uuid
+    conference = make_conference()
+    me, them = make_attendee(conference), make_attendee(conference)
+    sign_in_as(client, me)
+    response = client.post("/scan/sync", json={"scans": [
+        {"uuid": str(uuid.uuid4()), "text": display(them.badge_code), "note": "a\x00b\x1bc\nd"}]})
+    assert response.status_code == 200
+    assert db.session.scalar(select(Connection.note)) == "abc\nd"

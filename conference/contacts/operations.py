@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from conference.attendees.models import Attendee, Channel
 from conference.contacts.models import Connection
@@ -14,19 +14,23 @@ from conference.events.models import utcnow
 from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest
+from conference.security import clean_text
 
 NOTE_LIMIT = 2000
 TAG_LIMIT = 10
 
 
 def attendee_by_code(code: str) -> Attendee | None:
-    return db.session.scalar(select(Attendee).where(Attendee.badge_code == code))
+    """The attendee with this badge code, with what a card shows loaded in one round trip."""
+    return db.session.execute(select(Attendee).where(Attendee.badge_code == code)
+                              .options(joinedload(Attendee.interests), joinedload(Attendee.channels))
+                              ).unique().scalar_one_or_none()
 
 
 def clean_tags(text: str) -> str:
     """'Mentor, scheduling ,, mentor' -> 'mentor,scheduling': lower case, no repeats."""
     tags: list[str] = []
-    for raw in re.split(r"[,\n]", text or ""):
+    for raw in re.split(r"[,\n]", clean_text(text or "")):
         tag = " ".join(raw.split()).lower().lstrip("#")
         if not tag:
             continue
@@ -40,7 +44,8 @@ def clean_tags(text: str) -> str:
 
 
 def clean_note(text: str, limit: int = NOTE_LIMIT) -> str:
-    note = (text or "").replace("\r\n", "\n").strip()
+    # Forms are cleaned as the request is read; notes synced as JSON are cleaned here.
+    note = clean_text(text or "").replace("\r\n", "\n").strip()
     if len(note) > limit:
         raise DomainError(f"A note can be at most {limit:,} characters; this one has {len(note):,}.",
                           field="note")
