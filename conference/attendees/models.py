@@ -83,7 +83,8 @@ class Attendee(db.Model):
 
     conference: Mapped[Conference] = relationship(lazy="joined")
     interests: Mapped[list[AttendeeInterest]] = relationship(cascade="all, delete-orphan", lazy="selectin")
-    channels: Mapped[list[Channel]] = relationship(cascade="all, delete-orphan", lazy="selectin")
+    # Loaded when used: most requests need the signed-in person's interests, not their channels.
+    channels: Mapped[list[Channel]] = relationship(cascade="all, delete-orphan")
 
     @property
     def has_joined(self) -> bool:

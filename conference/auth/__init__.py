@@ -5,6 +5,8 @@ from functools import wraps
 
 from flask import Blueprint, Flask, g, redirect, request, session, url_for
 
+from sqlalchemy.orm import joinedload
+
 from conference.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -51,7 +53,9 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def load_attendee():
         attendee_id = session.get("attendee_id")
-        g.attendee = db.session.get(Attendee, attendee_id) if attendee_id else None
+        # One round trip: the person, their conference and their interests (for matches on cards).
+        g.attendee = (db.session.get(Attendee, attendee_id, options=[joinedload(Attendee.interests)])
+                      if attendee_id else None)
         organizer_id = session.get("organizer_id")
         g.organizer = db.session.get(Organizer, organizer_id) if organizer_id else None
 

@@ -74,12 +74,15 @@ def save(code: str):
     if form.validate_on_submit():
         try:
             save_contact(g.attendee, subject, form.note.data or "", form.tags.data or "")
-            db.session.commit()
             if form.next.data == "contacts":
-                return redirect(url_for("contacts.index"), 303)
-            if htmx and not htmx.boosted:
-                return render("contacts/card.html", "save_form", **_card_context(subject, saved=True))
-            return redirect(url_for("contacts.card", code=display(subject.badge_code), saved=1), 303)
+                response = redirect(url_for("contacts.index"), 303)
+            elif htmx and not htmx.boosted:
+                # Rendered before the commit, while both people are still loaded (no reload after it).
+                response = render("contacts/card.html", "save_form", **_card_context(subject, saved=True))
+            else:
+                response = redirect(url_for("contacts.card", code=display(subject.badge_code), saved=1), 303)
+            db.session.commit()
+            return response
         except DomainError as error:
             db.session.rollback()
             if error.field in ("note", "tags"):
