@@ -165,3 +165,23 @@ def test_pages_without_interests_and_after_closing(client):
 def test_signed_out_people_page_asks_to_sign_in(client):
     response = client.get("/me/people")
     assert response.status_code == 302 and "/signin" in response.headers["Location"]
+
+
+def test_years_in_role_on_the_profile(client):
+    from tests.test_join import join_form
+    conference = make_conference()
+    response = client.post(f"/{conference.slug}/join", data=join_form(conference, years_in_role="3"))
+    assert response.status_code == 303
+    from conference.attendees.models import Attendee
+    ana = db.session.scalar(select(Attendee).where(Attendee.email == "ana@school.example.org"))
+    assert ana.years_in_role == 3
+    for typed, message in (("three", "as a number, like 3"), ("99", "from 0 to 60"), ("-1", "from 0 to 60")):
+        response = client.post("/me/profile", data=join_form(conference, years_in_role=typed))
+        assert response.status_code == 422, typed
+        assert message in response.text and f'value="{typed}"' in response.text
+    db.session.refresh(ana)
+    assert ana.years_in_role == 3
+    assert client.post("/me/profile", data=join_form(conference, years_in_role="")).status_code == 303
+    db.session.refresh(ana)
+    assert ana.years_in_role is None
+    assert 'name="years_in_role"' in client.get("/me/profile").text
