@@ -116,7 +116,7 @@ def run(url: str, reuse: bool = False) -> dict:
 
     from conference import create_app
     from conference.extensions import db
-    from conference.organizer import badges_pdf, exporters, stats
+    from conference.organizer import badges_pdf, stats
     from conference.organizer.importer import import_registrants
     from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
     from conference.organizer.operations import create_conference
@@ -159,6 +159,10 @@ def run(url: str, reuse: bool = False) -> dict:
                            ("states", stats.state_figures)):
             parts[name] = ms(timed(lambda: call(conference))[0])
         results["parts_ms"] = parts
+        # A yardstick for how busy the machine was: PostgreSQL counting the 400,000 connections.
+        counts = [timed(lambda: db.session.execute(text("SELECT count(*) FROM connection")).scalar())[0]
+                  for _ in range(3)]
+        results["count_ms"] = ms(statistics.median(counts))
         progress("parts_ms", results["parts_ms"])
         db.session.remove()
 
@@ -185,7 +189,6 @@ def run(url: str, reuse: bool = False) -> dict:
     results["dashboard"] = {"p50_ms": ms(statistics.median(samples)), "p95_ms": ms(percentile(samples, 95)),
                             "max_ms": ms(max(samples)), "polled_p50_ms": ms(statistics.median(polled)),
                             "polled_p95_ms": ms(percentile(polled, 95))}
-    app.config["DASHBOARD_MAX_AGE_SECONDS"] = 0
     progress("dashboard", results["dashboard"])
     exports = {}
     for name, path in (("figures.csv", "figures.csv"), ("figures.json", "figures.json"),
@@ -262,9 +265,10 @@ connections over three days (seeding: {r['seed_s']} s).
 | the same file again (no-op) | {imp['again_s']} s ({imp['again_unchanged']:,} unchanged) | | |
 | badge PDF, {b['count']:,} badges, sheets of six | {b['seconds']} s ({b['per_badge_ms']} ms a badge; {b['pages']} pages, {b['size_mb']} MB) | ≤ {TARGETS['badges_s']} s | {ok(b['seconds'] <= TARGETS['badges_s'])} |
 
-Dashboard queries on their own (one run each): {parts}.
+Dashboard queries on their own (one run each): {parts}. As a yardstick of how busy the machine
+was, PostgreSQL's own `SELECT count(*) FROM connection` (400,000 rows) took {r['count_ms']} ms then.
 
-| export (median of 3, body fully read) | time | size | ≤ {TARGETS['export_s']} s |
+| export as deployed (median of 3, body fully read; figures come from the dashboard's snapshot) | time | size | ≤ {TARGETS['export_s']} s |
 |---|---|---|---|
 {export_rows}
 {BLOCK_END}"""

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 
-from flask import (abort, current_app, g, make_response, redirect, render_template, request, send_file,
+from flask import (abort, current_app, g, make_response, redirect, request, send_file,
                    url_for)
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -313,8 +313,8 @@ def _stem(conference) -> str:
 @bp.get("/<slug>/figures.csv")
 @organizer_required
 def figures_csv(conference):
-    """The dashboard's figures as CSV (one long table)."""
-    rows = exporters.figures_rows(conference, stats.dashboard(conference))
+    """The dashboard's figures as CSV (one long table), as fresh as the dashboard's."""
+    rows = exporters.figures_rows(conference, snapshots.current_dashboard(conference))
     return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-figures.csv")
 
 
@@ -322,7 +322,8 @@ def figures_csv(conference):
 @organizer_required
 def figures_json(conference):
     """The dashboard's figures as JSON (fields in docs/organizer-exports.md)."""
-    body = json.dumps(exporters.figures_json(conference, stats.dashboard(conference)), ensure_ascii=False, indent=1)
+    body = json.dumps(exporters.figures_json(conference, snapshots.current_dashboard(conference)), ensure_ascii=False,
+                      indent=1)
     return _download(body, "application/json", f"{_stem(conference)}-figures.json")
 
 
