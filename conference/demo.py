@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from conference.attendees.models import GRADE_BANDS, Attendee
 from conference.attendees.operations import ProfileInput, join_conference
-from conference.auth.operations import issue_sign_in_token
+from conference.auth.operations import issue_organizer_token, issue_sign_in_token
 from conference.contacts.operations import connection_between, save_contact
 from conference.events.models import Conference
 from conference.extensions import db
@@ -18,6 +18,7 @@ from conference.interests.models import Interest
 from conference.interests.operations import add_default_interests
 
 DEMO_SLUG = "prek8-2026"
+DEMO_ORGANIZER = "organizer@demo.example.org"
 FIRST = ["Maya", "Jamal", "Lucía", "Wei", "Priya", "Sean", "Aisha", "Tomás", "Grace", "Darnell", "Hannah",
          "Kenji", "Rosa", "Omar", "Ava", "Marcus", "Elena", "Jordan", "Nia", "Ethan"]
 LAST = ["Johnson", "Okafor", "García", "Chen", "Patel", "O'Connell", "Rahman", "Núñez", "Kim", "Washington",
@@ -44,6 +45,12 @@ def demo_conference() -> Conference:
         db.session.flush()
     add_default_interests(conference)
     return conference
+
+
+def demo_organizer(conference: Conference):
+    """The demo conference's organizer (made once)."""
+    from conference.organizer.operations import create_organizer, organizer_of
+    return organizer_of(DEMO_ORGANIZER, conference) or create_organizer(conference, DEMO_ORGANIZER)
 
 
 def seed_demo(count: int = 60, seed: int = 2026) -> tuple[Conference, list[Attendee]]:
@@ -96,9 +103,13 @@ def init_app(app: Flask) -> None:
         """Create the demo conference with attendees and connections (idempotent)."""
         conference, people = seed_demo(count)
         base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
-        links = [(p, issue_sign_in_token(p, current_app.config["SIGN_IN_LINK_MINUTES"])) for p in people[:3]]
+        minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
+        links = [(p, issue_sign_in_token(p, minutes)) for p in people[:3]]
+        organizer = demo_organizer(conference)
+        organizer_token = issue_organizer_token(organizer, minutes)
         db.session.commit()
         click.echo(f"Demo conference: {conference.name} — join at {base}/{conference.slug}/join")
         click.echo(f"{len(people)} demo attendees. Sign in as one of them (links work once, for 15 minutes):")
         for person, token in links:
             click.echo(f"  {person.name} ({person.role_label}): {base}/signin/{token}")
+        click.echo(f"Organizer console ({organizer.email}): {base}/signin/{organizer_token}")
