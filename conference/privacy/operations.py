@@ -77,7 +77,7 @@ def is_retired(code: str) -> bool:
     return db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)) is not None
 
 
-def _delete_with_dependents(table: Table, condition) -> None:
+def delete_with_dependents(table: Table, condition) -> None:
     """Delete rows of `table`, first doing to the rows that refer to them what their foreign keys say.
 
     PostgreSQL does this by itself; SQLite only with PRAGMA foreign_keys, so we do it here, for every
@@ -91,7 +91,7 @@ def _delete_with_dependents(table: Table, condition) -> None:
             referred = select(fk.column).where(condition)
             action = (fk.ondelete or "").upper()
             if action == "CASCADE":
-                _delete_with_dependents(other, fk.parent.in_(referred))
+                delete_with_dependents(other, fk.parent.in_(referred))
             elif action == "SET NULL":
                 db.session.execute(update(other).where(fk.parent.in_(referred)).values({fk.parent.name: None}))
     db.session.execute(delete(table).where(condition))
@@ -106,5 +106,5 @@ def delete_account(attendee: Attendee) -> None:
     db.session.add(RetiredBadgeCode(code=code))
     db.session.flush()
     db.session.expunge(attendee)  # with its interests and channels; the rows go below
-    _delete_with_dependents(Attendee.__table__, Attendee.__table__.c.id == attendee.id)
+    delete_with_dependents(Attendee.__table__, Attendee.__table__.c.id == attendee.id)
     db.session.expire_all()

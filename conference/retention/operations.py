@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from flask import render_template
-from sqlalchemy import Table, delete, exists, func, insert, literal, select, update
+from sqlalchemy import exists, func, insert, literal, select
 from sqlalchemy.exc import IntegrityError
 
 from conference.attendees.models import Attendee
@@ -18,6 +18,8 @@ from conference.events.models import Conference, utcnow
 from conference.events.operations import local_today, long_date
 from conference.extensions import db
 from conference.mail import send_mail
+from conference.privacy.models import RetiredBadgeCode
+from conference.privacy.operations import delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
 
 NOTICE_DAYS = 7
@@ -83,41 +85,15 @@ def figures_snapshot(conference: Conference) -> dict | None:
     return record.figures if record else None
 
 
-def _delete_with_dependents(table: Table, condition) -> None:
-    """Delete rows and, first, the rows whose foreign keys say CASCADE (SET NULL: cleared).
-
-    PostgreSQL cascades by itself; SQLite only with PRAGMA foreign_keys, so it is done here for every
-    table that refers to an attendee, including ones added later."""
-    for other in db.metadata.sorted_tables:
-        if other is table:
-            continue
-        for fk in other.foreign_keys:
-            if fk.column.table is not table:
-                continue
-            referred = select(fk.column).where(condition)
-            action = (fk.ondelete or "").upper()
-            if action == "CASCADE":
-                _delete_with_dependents(other, fk.parent.in_(referred))
-            elif action == "SET NULL":
-                db.session.execute(update(other).where(fk.parent.in_(referred)).values({fk.parent.name: None}))
-    db.session.execute(delete(table).where(condition))
-
-
 def purge_attendees(conference: Conference) -> int:
     """Delete every attendee of the conference with everything they made; returns how many."""
     attendee = Attendee.__table__
     condition = attendee.c.conference_id == conference.id
     count = db.session.scalar(select(func.count()).select_from(attendee).where(condition)) or 0
-    try:
-        from conference.privacy.models import RetiredBadgeCode
-    except ImportError:  # pragma: no cover  (badge codes are retired where account deletion exists)
-        RetiredBadgeCode = None
-    if RetiredBadgeCode is not None:
-        # A printed badge of a deleted attendee must never open someone else's card.
-        retired = RetiredBadgeCode.__table__
-        db.session.execute(insert(retired).from_select(
-            ["code", "retired_at"], select(attendee.c.badge_code, literal(utcnow())).where(condition)))
-    _delete_with_dependents(attendee, condition)
+    # A printed badge of a deleted attendee must never open someone else's card.
+    db.session.execute(insert(RetiredBadgeCode.__table__).from_select(
+        ["code", "retired_at"], select(attendee.c.badge_code, literal(utcnow())).where(condition)))
+    delete_with_dependents(attendee, condition)
     db.session.expire_all()
     return count
 
