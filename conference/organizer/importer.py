@@ -431,6 +431,16 @@ def _code() -> str:
     return "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(LENGTH))
 
 
+def _fresh_codes(count: int) -> list[str]:
+    """`count` distinct badge codes, none of them a deleted account's (those never come back)."""
+    from conference.privacy.models import RetiredBadgeCode
+    codes: set[str] = set()
+    while len(codes) < count:
+        codes.update(_code() for _ in range(count - len(codes)))
+        codes -= set(db.session.scalars(select(RetiredBadgeCode.code).where(RetiredBadgeCode.code.in_(codes))))
+    return list(codes)
+
+
 def _with_defaults(table, rows: list[dict]) -> list[dict]:
     """Rows with every column's Python-side default filled in (COPY skips SQLAlchemy's defaults)."""
     missing = [c for c in table.columns if c.name not in rows[0] and not c.primary_key and c.default is not None]
@@ -459,14 +469,10 @@ def _bulk_insert(model, rows: list[dict]) -> None:
 def _insert_new(conference: Conference, rows: list[_Row], batch_id: int,
                 progress: Callable[[int], None] | None) -> None:
     """New registrants in bulk: attendees with fresh badge codes, then their interests."""
-    codes: set[str] = set()
+    codes = _fresh_codes(len(rows))
     now = utcnow()
     values = []
-    for row in rows:
-        code = _code()
-        while code in codes:
-            code = _code()
-        codes.add(code)
+    for row, code in zip(rows, codes):
         values.append(dict(conference_id=conference.id, badge_code=code, name=row.name, email=row.email,
                            role=row.role, school=row.school, district=row.district, state=row.state,
                            joined_at=now, import_batch_id=batch_id))
