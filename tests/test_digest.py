@@ -190,3 +190,10 @@ def test_worker_processes_share_the_digests_and_send_each_once(tmp_path, _schema
         with app.app_context():
             empty_database()
             db.engine.dispose()
+
+
+def test_digest_processes_default_to_one_per_cpu_but_one_in_memory():
+    from conference.digest.cli import default_workers
+    assert default_workers("sqlite://") == 1
+    assert default_workers("sqlite:///:memory:") == 1
+    assert 1 <= default_workers("postgresql+psycopg://postgres@127.0.0.1/test") <= 4
