@@ -54,7 +54,7 @@ def test_join_badge_scan_save_find_and_download(live_app, live_server, phone, tm
 
     # The badge: a big QR and the code to type.
     expect(page).to_have_url(re.compile(r"/me/badge"))
-    expect(page.get_by_role("heading", name="Dana Whitfield")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dana Whitfield", exact=True)).to_be_visible()
     qr = page.locator("figure.qr svg")
     expect(qr).to_be_visible()
     assert qr.bounding_box()["width"] >= 300
@@ -78,7 +78,7 @@ def test_join_badge_scan_save_find_and_download(live_app, live_server, phone, tm
 
     # Samira's badge, opened cold as the phone's camera app would.
     page.goto(f"{base}/c/{samira_code}")
-    expect(page.get_by_role("heading", name="Samira Okafor")).to_be_visible()
+    expect(page.get_by_role("heading", name="Samira Okafor", exact=True)).to_be_visible()
     shared = page.locator(".chips li.shared")
     expect(shared).to_have_count(2)
     expect(shared.filter(has_text="Scheduling")).to_have_count(1)
@@ -125,7 +125,7 @@ def test_join_badge_scan_save_find_and_download(live_app, live_server, phone, tm
 
     # One contact: the note as typed, then the vCard.
     page.get_by_role("link", name=re.compile("Samira Okafor")).tap()
-    expect(page.get_by_role("heading", name="Samira Okafor")).to_be_visible()
+    expect(page.get_by_role("heading", name="Samira Okafor", exact=True)).to_be_visible()
     note_text = page.locator(".note-text")
     expect(note_text).to_contain_text("she'll send her template.")
     assert note_text.inner_text().strip() == NOTE  # the line break shows as typed

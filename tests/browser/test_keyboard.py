@@ -110,7 +110,7 @@ def test_the_whole_loop_with_the_keyboard_alone(live_app, live_server, keyboard_
     tab_to(page, by_text("Join and show my badge"), "join: the Join button")
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/me/badge"))
-    expect(page.get_by_role("heading", name="Dana Whitfield")).to_be_visible()
+    expect(page.get_by_role("heading", name="Dana Whitfield", exact=True)).to_be_visible()
 
     # Badge → type a code → the card.
     tab_to(page, by_text("Type someone's code"), "badge: the link to type a code")
@@ -120,7 +120,7 @@ def test_the_whole_loop_with_the_keyboard_alone(live_app, live_server, keyboard_
     page.keyboard.type(samira_code.lower().replace("-", " "))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(re.escape(f"/c/{samira_code}")))
-    expect(page.get_by_role("heading", name="Samira Okafor")).to_be_visible()
+    expect(page.get_by_role("heading", name="Samira Okafor", exact=True)).to_be_visible()
 
     # Save with a note: an htmx swap of the form; focus lands on the announcement inside it.
     tab_to(page, "el.id === 'note'", "card: Note")
