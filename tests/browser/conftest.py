@@ -76,6 +76,20 @@ def live_server(live_app):
         yield server
 
 
+@pytest.fixture(scope="module")
+def site(tmp_path_factory, _schema):
+    """One live server over the catalogue's data (tests/pages.py), shared by a module's checks."""
+    from tests.pages import build_world
+    app = make_live_app(tmp_path_factory.mktemp("site"))
+    with app.app_context():
+        world = build_world()
+    with LiveServer(app) as server:
+        yield app, world, server
+    with app.app_context():
+        empty_database()
+        db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     chromium_or_skip()

@@ -8,28 +8,14 @@ from __future__ import annotations
 import pytest
 
 from tests.browser.axe import AXE_URL, axe_source, axe_violations, describe
-from tests.browser.conftest import LiveServer, make_live_app
 from tests.browser.page_actions import ACTIONS, wait_for_htmx
-from tests.conftest import empty_database
-from tests.pages import ATTENDEE, PAGES, build_world, session_cookie
-from conference.extensions import db
+from tests.pages import ATTENDEE, PAGES, session_cookie
 
 PHONE = {"width": 390, "height": 844}
 LAPTOP = {"width": 1280, "height": 800}
 ZOOMED = {"width": 195, "height": 422}   # a 390 px phone at 200% zoom
 COMBOS = [("light", PHONE), ("dark", PHONE), ("light", LAPTOP), ("dark", LAPTOP)]
 
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, _schema):
-    app = make_live_app(tmp_path_factory.mktemp("a11y"))
-    with app.app_context():
-        world = build_world()
-    with LiveServer(app) as server:
-        yield app, world, server
-    with app.app_context():
-        empty_database()
-        db.engine.dispose()
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from conference.extensions import db
-from tests.browser.conftest import CHROMIUM_ARGS, PHONE, LiveServer, chromium_or_skip, make_live_app
+from tests.browser.conftest import CHROMIUM_ARGS, PHONE, chromium_or_skip
 from tests.browser.page_actions import ACTIONS
-from tests.conftest import empty_database
-from tests.pages import ATTENDEE, PAGES, build_world, session_cookie
+from tests.pages import ATTENDEE, PAGES, session_cookie
 
 WATCH = """
 window.__cspViolations = [];
@@ -23,17 +21,6 @@ document.addEventListener('securitypolicyviolation', (e) => {
 });
 """
 
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory, _schema):
-    app = make_live_app(tmp_path_factory.mktemp("csp"))
-    with app.app_context():
-        world = build_world()
-    with LiveServer(app) as server:
-        yield app, world, server
-    with app.app_context():
-        empty_database()
-        db.engine.dispose()
 
 
 class Watched:
