@@ -94,9 +94,10 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
     # the conference that is fixed for this viewer (so the list is stable between visits and
     # differs between viewers). A conference where no interest has more than twice that many
     # people is ranked in full; a larger one, within a pool of a few thousand.
-    bounds = select(func.min(a.c.id).label("low"), func.max(a.c.id).label("high")).where(
-        a.c.conference_id == me.conference_id).subquery("bounds")
-    pivot = select(bounds.c.low + (me.id * 7919) % (bounds.c.high - bounds.c.low + 1)).scalar_subquery()
+    # The pivot is computed once here: as a subquery, PostgreSQL re-ran it in every window.
+    low, high = db.session.execute(select(func.min(a.c.id), func.max(a.c.id)).where(
+        a.c.conference_id == me.conference_id)).one()
+    pivot = low + (me.id * 7919) % (high - low + 1)
     windows = []
     for interest_id in sorted(scan):
         for above in (True, False):
