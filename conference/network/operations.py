@@ -7,8 +7,10 @@ loop over everyone.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from sqlalchemy import and_, case, delete, exists, func, literal, or_, select, union
+from sqlalchemy import Boolean, Integer, and_, any_, bindparam, case, delete, exists, func, or_, select, union
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -64,30 +66,98 @@ def _offers_mentoring(person: Attendee, mentoring: set[int]) -> bool:
     return any(ai.offers and ai.interest_id in mentoring for ai in person.interests)
 
 
-def _ahead(stage, years, my_stage: int, my_years: int | None):
+def _ahead(stage, years):
     """SQL for _further_along(candidate, me); `years` is -1 where unknown."""
-    more_years = years >= (my_years + EARLY_CAREER_YEARS if my_years is not None else EXPERIENCED_YEARS)
-    return or_(stage > my_stage, and_(stage == my_stage, more_years))
+    return or_(stage > bindparam("my_stage"), and_(stage == bindparam("my_stage"), years >= bindparam("ahead_years")))
 
 
-def _behind(stage, years, my_stage: int, my_years: int | None):
+def _behind(stage, years):
     """SQL for _further_along(me, candidate); `years` is -1 where unknown."""
-    if my_years is None:
-        fewer_years = literal(False)
+    fewer_years = or_(and_(years == -1, bindparam("unknown_is_behind", type_=Boolean)),
+                      and_(years >= 0, years <= bindparam("behind_years")))
+    return or_(stage < bindparam("my_stage"), and_(stage == bindparam("my_stage"), fewer_years))
+
+
+@lru_cache(maxsize=64)
+def _pool_statement(interests: int):
+    """Candidates: for each of `interests` interests (bound as interest_0, ...), the
+    POOL_PER_INTEREST people on either side of `pivot`, in attendee order from the covering index."""
+    ai = AttendeeInterest.__table__
+    windows = []
+    for n in range(interests):
+        for above in (True, False):
+            side = ai.c.attendee_id >= bindparam("pivot") if above else ai.c.attendee_id < bindparam("pivot")
+            window = (select(ai.c.attendee_id).where(ai.c.interest_id == bindparam(f"interest_{n}"), side)
+                      .order_by(ai.c.attendee_id if above else ai.c.attendee_id.desc())
+                      .limit(POOL_PER_INTEREST).subquery())
+            windows.append(select(window.c.attendee_id))
+    return union(*windows)
+
+
+@lru_cache(maxsize=32)
+def _score_statement(mentee: bool, mentor: bool, limit: int, arrays: bool):
+    """Score the pool (bound as `pool`) for one viewer; the viewer's figures are parameters, so the
+    statement is built once per shape and SQLAlchemy's compiled cache does the rest. With `arrays`
+    (PostgreSQL) the pool is one array parameter, not a placeholder per candidate."""
+    ai = AttendeeInterest.__table__
+    a = Attendee.__table__
+    seeks, offers = bindparam("seeks", expanding=True), bindparam("offers", expanding=True)
+    mine, mentoring = bindparam("mine", expanding=True), bindparam("mentoring", expanding=True)
+    if arrays:
+        in_pool = lambda column: column == any_(bindparam("pool", type_=ARRAY(Integer)))  # noqa: E731
     else:
-        fewer_years = or_(and_(years == -1, literal(my_years >= EXPERIENCED_YEARS)),
-                          and_(years >= 0, years <= my_years - EARLY_CAREER_YEARS))
-    return or_(stage < my_stage, and_(stage == my_stage, fewer_years))
+        in_pool = lambda column: column.in_(bindparam("pool", expanding=True))  # noqa: E731
+    me = bindparam("me")
+    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    # All of each candidate's interest rows (a few each, by primary key): rows outside my
+    # interests count for nothing below.
+    overlap = (
+        select(ai.c.attendee_id.label("id"),
+               one(and_(ai.c.offers, ai.c.interest_id.in_(seeks))).label("they_help"),
+               one(and_(ai.c.seeks, ai.c.interest_id.in_(offers))).label("i_help"),
+               one(ai.c.interest_id.in_(mine)).label("shared"),
+               func.max(case((and_(ai.c.offers, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("mentors"),
+               func.max(case((and_(ai.c.seeks, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("wants"))
+        .where(in_pool(ai.c.attendee_id))
+        .group_by(ai.c.attendee_id)
+        .subquery("overlap"))
+    stage = case(ROLE_STAGE, value=a.c.role, else_=1)
+    years = func.coalesce(a.c.years_in_role, -1)
+    score = (overlap.c.they_help * THEY_HELP_ME + overlap.c.i_help * I_HELP_THEM + overlap.c.shared * SHARED)
+    if mentee:
+        score = score + case(
+            (and_(overlap.c.mentors == 1, _ahead(stage, years)),
+             case((a.c.years_in_role >= EXPERIENCED_YEARS, MENTOR_EXPERIENCED), else_=MENTOR)),
+            else_=0)
+    if mentor:
+        wants_mentor = or_(overlap.c.wants == 1, a.c.role == "aspiring_principal")
+        score = score + case((and_(wants_mentor, _behind(stage, years)), MENTEE), else_=0)
+    saved = exists().where(Connection.owner_id == me, Connection.contact_id == a.c.id)
+    saved_me = exists().where(Connection.owner_id == a.c.id, Connection.contact_id == me)
+    dismissed = exists().where(Dismissal.owner_id == me, Dismissal.dismissed_id == a.c.id)
+    scored = (
+        select(a.c.id, score.label("score"))
+        .join(overlap, overlap.c.id == a.c.id)
+        # The pool again on attendee, so PostgreSQL reads these few hundred people by primary key
+        # instead of scanning the conference.
+        .where(in_pool(a.c.id), a.c.conference_id == bindparam("conference_id"), a.c.id != me,
+               a.c.hidden.is_(False), ~saved, ~saved_me, ~dismissed)
+        .subquery("scored"))
+    # Equal scores come in a different order for each viewer, so the same few people are not
+    # everyone's first suggestion.
+    return (select(scored.c.id, scored.c.score).where(scored.c.score > 0)
+            .order_by(scored.c.score.desc(), ((scored.c.id % 10007) * 7919 + bindparam("salt")) % 10007,
+                      scored.c.id)
+            .limit(limit))
 
 
 def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, int]]:
-    """(attendee id, score), best first: one statement, exclusions included."""
-    ai = AttendeeInterest.__table__
+    """(attendee id, score), best first, exclusions included."""
     a = Attendee.__table__
     offers = {i.interest_id for i in me.interests if i.offers}
     seeks = {i.interest_id for i in me.interests if i.seeks}
     mine = offers | seeks
-    scan = mine | mentoring
+    scan = sorted(mine | mentoring)
     if not scan:
         return []
     # Candidates: for each interest, the POOL_PER_INTEREST people on either side of a point in
@@ -98,55 +168,24 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
     low, high = db.session.execute(select(func.min(a.c.id), func.max(a.c.id)).where(
         a.c.conference_id == me.conference_id)).one()
     pivot = low + (me.id * 7919) % (high - low + 1)
-    windows = []
-    for interest_id in sorted(scan):
-        for above in (True, False):
-            window = (select(ai.c.attendee_id).where(ai.c.interest_id == interest_id,
-                                                     ai.c.attendee_id >= pivot if above else ai.c.attendee_id < pivot)
-                      .order_by(ai.c.attendee_id if above else ai.c.attendee_id.desc())
-                      .limit(POOL_PER_INTEREST).subquery())
-            windows.append(select(window.c.attendee_id))
-    pool = union(*windows).subquery("pool")
-    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    overlap = (
-        select(ai.c.attendee_id.label("id"),
-               one(and_(ai.c.offers, ai.c.interest_id.in_(seeks))).label("they_help"),
-               one(and_(ai.c.seeks, ai.c.interest_id.in_(offers))).label("i_help"),
-               one(ai.c.interest_id.in_(mine)).label("shared"),
-               func.max(case((and_(ai.c.offers, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("mentors"),
-               func.max(case((and_(ai.c.seeks, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("wants"))
-        .where(ai.c.interest_id.in_(scan), ai.c.attendee_id.in_(select(pool.c.attendee_id)))
-        .group_by(ai.c.attendee_id)
-        .subquery("overlap"))
-    stage = case(ROLE_STAGE, value=a.c.role, else_=1)
-    my_stage = ROLE_STAGE.get(me.role, 1)
-    years = func.coalesce(a.c.years_in_role, -1)
-    score = (overlap.c.they_help * THEY_HELP_ME + overlap.c.i_help * I_HELP_THEM + overlap.c.shared * SHARED)
-    if _is_mentee(me, mentoring):
-        score = score + case(
-            (and_(overlap.c.mentors == 1, _ahead(stage, years, my_stage, me.years_in_role)),
-             case((a.c.years_in_role >= EXPERIENCED_YEARS, MENTOR_EXPERIENCED), else_=MENTOR)),
-            else_=0)
-    if _offers_mentoring(me, mentoring):
-        wants_mentor = or_(overlap.c.wants == 1, a.c.role == "aspiring_principal")
-        score = score + case((and_(wants_mentor, _behind(stage, years, my_stage, me.years_in_role)), MENTEE),
-                             else_=0)
-    saved = exists().where(Connection.owner_id == me.id, Connection.contact_id == a.c.id)
-    saved_me = exists().where(Connection.owner_id == a.c.id, Connection.contact_id == me.id)
-    dismissed = exists().where(Dismissal.owner_id == me.id, Dismissal.dismissed_id == a.c.id)
-    scored = (
-        select(a.c.id, score.label("score"))
-        .join(overlap, overlap.c.id == a.c.id)
-        .where(a.c.conference_id == me.conference_id, a.c.id != me.id, a.c.hidden.is_(False),
-               ~saved, ~saved_me, ~dismissed)
-        .subquery("scored"))
-    rows = db.session.execute(
-        select(scored.c.id, scored.c.score).where(scored.c.score > 0)
-        # Equal scores come in a different order for each viewer, so the same few people are
-        # not everyone's first suggestion.
-        .order_by(scored.c.score.desc(), ((scored.c.id % 10007) * 7919 + (me.id * 104729) % 10007) % 10007,
-                  scored.c.id)
-        .limit(limit))
+    pool = db.session.scalars(_pool_statement(len(scan)),
+                              {"pivot": pivot, **{f"interest_{n}": i for n, i in enumerate(scan)}}).all()
+    if not pool:
+        return []
+    # The pool is a separate statement: inside one, PostgreSQL expected thousands of candidates
+    # and hash-joined them with a scan of every interest row and every attendee; with the ids
+    # known, it reads the few hundred people and their interest rows by primary key.
+    years = me.years_in_role
+    arrays = db.session.get_bind().dialect.name == "postgresql"
+    statement = _score_statement(_is_mentee(me, mentoring), _offers_mentoring(me, mentoring), limit, arrays)
+    rows = db.session.execute(statement, {
+        "pool": pool, "seeks": sorted(seeks), "offers": sorted(offers), "mine": sorted(mine),
+        "mentoring": sorted(mentoring), "me": me.id, "conference_id": me.conference_id,
+        "my_stage": ROLE_STAGE.get(me.role, 1),
+        "ahead_years": years + EARLY_CAREER_YEARS if years is not None else EXPERIENCED_YEARS,
+        "unknown_is_behind": years is not None and years >= EXPERIENCED_YEARS,
+        "behind_years": years - EARLY_CAREER_YEARS if years is not None else -1,
+        "salt": (me.id * 104729) % 10007})
     return [(row.id, row.score) for row in rows]
 
 
