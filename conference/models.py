@@ -4,7 +4,9 @@ from conference.auth.models import SignInToken  # noqa: F401
 from conference.contacts.models import Connection  # noqa: F401
 from conference.events.models import Conference  # noqa: F401
 from conference.interests.models import AttendeeInterest, Interest  # noqa: F401
-from conference.organizer.models import BadgeJob, DashboardSnapshot, ImportBatch, Organizer  # noqa: F401
+from conference.organizer.models import (AttendeeTally, BadgeJob, ConnectionTally, DashboardSnapshot,  # noqa: F401
+                                         ImportBatch, Organizer)
+from conference.organizer import tallies  # noqa: F401  (the triggers that keep those tallies, for create_all)
 from conference.scanner.models import ScanReceipt  # noqa: F401
 from conference.privacy.models import RetiredBadgeCode  # noqa: F401
 from conference.circles.models import Circle, CircleMember  # noqa: F401

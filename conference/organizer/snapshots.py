@@ -14,11 +14,11 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
-from conference.organizer import stats
+from conference.organizer import stats, tallies
 from conference.organizer.models import DashboardSnapshot
 
 CLAIM_TIMEOUT = timedelta(seconds=60)  # a refresh that has not finished by then is tried again
@@ -64,7 +64,18 @@ def _claim(conference_id: int) -> bool:
     return claimed
 
 
+def fold_tallies(conference_id: int) -> None:
+    """Merge the rows saves added to the dashboard's tallies since the last time, and commit."""
+    try:
+        tallies.fold(conference_id)
+        db.session.commit()
+    except DBAPIError:  # e.g. an attendee deleted at this moment: the rows stay for the next fold
+        db.session.rollback()
+        current_app.logger.warning("Folding the tallies of conference %s failed; retried next time", conference_id)
+
+
 def refresh(conference_id: int) -> stats.Dashboard:
+    fold_tallies(conference_id)
     board = stats.dashboard(db.session.get(Conference, conference_id))
     store(conference_id, board)
     return board
@@ -93,6 +104,7 @@ def current_dashboard(conference: Conference) -> stats.Dashboard:
     """The dashboard, at most DASHBOARD_MAX_AGE_SECONDS old (plus one recomputation) when caching."""
     limit = max_age()
     if limit <= 0:
+        fold_tallies(conference.id)
         return stats.dashboard(conference)
     snapshot = db.session.get(DashboardSnapshot, conference.id)
     board = _load(snapshot) if snapshot is not None else None

@@ -5,20 +5,19 @@ carries the number for sorting and hands templates and exports "<5" instead.
 """
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import case, exists, func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import case, func, select
 
 from conference.attendees.models import ROLES, Attendee
 from conference.attendees.states import STATES
-from conference.contacts.models import Connection
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
+from conference.organizer import tallies
+from conference.organizer.models import AttendeeTally
 
 SMALL = 5
 
@@ -148,52 +147,64 @@ def _zone(conference: Conference) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+ConnectionCounts = dict  # (hour in UTC, owner's role, contact's role or "") -> connections (tallies.py)
+
+
 def overview(conference: Conference) -> Overview:
     joined_case = case((Attendee.import_batch_id.is_(None) | Attendee.claimed_at.is_not(None), 1), else_=0)
     registered, imported, claimed, joined = db.session.execute(
         select(func.count(), func.count(Attendee.import_batch_id), func.count(Attendee.claimed_at),
                func.coalesce(func.sum(joined_case), 0))
         .where(Attendee.conference_id == conference.id)).one()
-    per_owner = list(db.session.scalars(
-        select(func.count()).select_from(Connection).where(Connection.conference_id == conference.id)
-        .group_by(Connection.owner_id)))
-    connections = sum(per_owner)
-    zeros = max(0, joined - len(per_owner))
-    median = statistics.median(per_owner + [0] * zeros) if per_owner or zeros else 0.0
-    connected = db.session.scalar(
-        select(func.count()).select_from(Attendee).where(
-            Attendee.conference_id == conference.id,
-            exists().where(Connection.owner_id == Attendee.id) | exists().where(Connection.contact_id == Attendee.id))
-    ) or 0
+    # Per attendee: contacts saved, and whether anyone saved them; then how many attendees saved each number.
+    per = (select(func.sum(AttendeeTally.saved).label("saved"), func.sum(AttendeeTally.saved_by).label("saved_by"))
+           .where(AttendeeTally.conference_id == conference.id).group_by(AttendeeTally.attendee_id).subquery())
+    saved_counts: dict[int, int] = {}   # contacts saved -> attendees who saved that many
+    connected = 0
+    for saved, people, linked in db.session.execute(
+            select(per.c.saved, func.count(), func.sum(case(((per.c.saved > 0) | (per.c.saved_by > 0), 1), else_=0)))
+            .group_by(per.c.saved)):
+        connected += int(linked or 0)
+        if saved > 0:
+            saved_counts[int(saved)] = int(people)
+    savers = sum(saved_counts.values())
+    saved_counts_with_zeros = {0: max(0, int(joined) - savers), **saved_counts}
     return Overview(registered=registered, joined=int(joined), imported=imported, claimed=claimed,
-                    connections=connections, savers=len(per_owner), connected_people=connected,
-                    median_saved=float(median))
+                    connections=sum(n * people for n, people in saved_counts.items()), savers=savers,
+                    connected_people=connected, median_saved=_median(saved_counts_with_zeros))
 
 
-def _hour_bucket():
-    if db.session.get_bind().dialect.name == "postgresql":
-        return func.date_trunc("hour", Connection.created_at)
-    return func.strftime("%Y-%m-%d %H:00:00", Connection.created_at)
+def _median(counts: dict[int, int]) -> float:
+    """The median of a list given as value -> how many times it occurs (0.0 for an empty list)."""
+    size = sum(counts.values())
+    if not size:
+        return 0.0
+
+    def nth(index: int) -> int:
+        for value in sorted(counts):
+            if index < counts[value]:
+                return value
+            index -= counts[value]
+        raise IndexError(index)
+
+    middle = size // 2
+    return float(nth(middle)) if size % 2 else (nth(middle - 1) + nth(middle)) / 2
 
 
-def _as_hour(hour) -> datetime:
-    if isinstance(hour, str):  # SQLite's strftime
-        hour = datetime.strptime(hour, "%Y-%m-%d %H:%M:%S")
-    return hour.replace(tzinfo=None)
-
-
-def connections_per_hour(conference: Conference, fill: bool = True) -> list[HourCount]:
+def connections_per_hour(conference: Conference, fill: bool = True,
+                         counts: ConnectionCounts | None = None) -> list[HourCount]:
     """Connections saved in each hour, in the venue's time, from the first hour to the last.
 
     Hours without any connection between the first and the last are included as 0 when `fill`.
     """
-    bucket = _hour_bucket().label("hour")
-    counts = {_as_hour(hour): count for hour, count in db.session.execute(
-        select(bucket, func.count()).where(Connection.conference_id == conference.id).group_by(bucket))}
+    per_hour: dict[datetime, int] = {}
+    for (hour, _, _), n in (tallies.counted_connections(conference.id) if counts is None else counts).items():
+        per_hour[hour] = per_hour.get(hour, 0) + n
+    per_hour = {hour: n for hour, n in per_hour.items() if n}
     zone = _zone(conference)
-    if not counts:
+    if not per_hour:
         return []
-    hours = sorted(counts)
+    hours = sorted(per_hour)
     if fill:
         span, moment = [], hours[0]
         while moment <= hours[-1] and len(span) < 24 * 400:
@@ -204,7 +215,7 @@ def connections_per_hour(conference: Conference, fill: bool = True) -> list[Hour
     def local(moment: datetime) -> datetime:
         return moment.replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
 
-    return [HourCount(local(hour), counts.get(hour, 0), hour) for hour in hours]
+    return [HourCount(local(hour), per_hour.get(hour, 0), hour) for hour in hours]
 
 
 def interest_figures(conference: Conference) -> list[InterestFigure]:
@@ -226,20 +237,18 @@ def interest_figures(conference: Conference) -> list[InterestFigure]:
     return figures
 
 
-def role_matrix(conference: Conference) -> RoleMatrix:
-    """Connections between each pair of roles, either direction."""
-    owner, contact = aliased(Attendee), aliased(Attendee)
-    counts = {(a, b): n for a, b, n in db.session.execute(
-        select(owner.role, contact.role, func.count()).select_from(Connection)
-        .join(owner, owner.id == Connection.owner_id).join(contact, contact.id == Connection.contact_id)
-        .where(Connection.conference_id == conference.id).group_by(owner.role, contact.role))}
+def role_matrix(conference: Conference, counts: ConnectionCounts | None = None) -> RoleMatrix:
+    """Connections between each pair of roles, either direction (removed contacts left out)."""
+    order = list(ROLES).index
     raw: dict[tuple[str, str], int] = {}
-    for (a, b), count in counts.items():
-        key = tuple(sorted((a, b), key=list(ROLES).index))
-        raw[key] = raw.get(key, 0) + count
+    for (_, a, b), count in (tallies.counted_connections(conference.id) if counts is None else counts).items():
+        if b:
+            key = tuple(sorted((a, b), key=order))
+            raw[key] = raw.get(key, 0) + count
     cells = {}
     for (a, b), count in raw.items():
-        cells[(a, b)] = cells[(b, a)] = Count(count)
+        if count:
+            cells[(a, b)] = cells[(b, a)] = Count(count)
     return RoleMatrix(roles=list(ROLES.items()), cells=cells)
 
 
@@ -259,10 +268,10 @@ def most_sought_least_offered(figures: list[InterestFigure], limit: int = 5) -> 
 
 def dashboard(conference: Conference) -> Dashboard:
     """Every figure on the dashboard, in one object."""
-    # Hours and roles are two queries: PostgreSQL runs the role join in parallel on its own, while one
-    # query grouping by both ran serially and took longer than the two together.
+    # Connection figures come from the running tallies (tallies.py): hours and roles from one query.
     interests = interest_figures(conference)
+    counts = tallies.counted_connections(conference.id)
     return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
-                     overview=overview(conference), hours=connections_per_hour(conference),
-                     interests=interests, roles=role_matrix(conference), states=state_figures(conference),
-                     gaps=most_sought_least_offered(interests))
+                     overview=overview(conference), hours=connections_per_hour(conference, counts=counts),
+                     interests=interests, roles=role_matrix(conference, counts=counts),
+                     states=state_figures(conference), gaps=most_sought_least_offered(interests))

@@ -1,0 +1,289 @@
+"""Running counts behind the dashboard: connections by hour and roles, contacts saved per attendee.
+
+Counting 400,000 connections on every refresh took longer than the dashboard may take, so the
+database keeps the counts itself. Triggers on `connection` (insert, delete, a contact removed by
+account deletion, a changed time) and on `attendee` (a changed role, a deleted account) add rows of
++1 and -1 to `connection_tally` and `attendee_tally`: every path that changes connections is
+counted (saves, scan syncs, removals, account and retention deletions, imports, plain SQL), and
+saves never wait for each other on a shared counter row. A key's count is the sum of its rows;
+`fold` merges them (the dashboard's refresh does, so there are about as many rows as keys), and
+`rebuild` counts everything afresh.
+
+What is counted, for connections whose owner still exists: per (hour saved, owner's role,
+contact's role or "" for a removed contact) and per attendee (contacts saved, people who saved
+them). The attendee rows are deleted with the attendee, before their connections go, so a
+deletion is counted once whether our code deletes the rows first or PostgreSQL cascades.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import delete, event, func, insert, select, text, tuple_
+
+from conference.extensions import db
+from conference.organizer.models import AttendeeTally, ConnectionTally
+
+
+def _hour_sql(dialect: str, column: str) -> str:
+    if dialect == "postgresql":
+        return f"date_trunc('hour', {column})"
+    # The text SQLAlchemy writes for a DateTime on SQLite, so rows of one hour group together.
+    return f"strftime('%Y-%m-%d %H:00:00.000000', {column})"
+
+
+def _connection_changes(dialect: str, row: str, sign: str) -> list[str]:
+    """Statements counting one connection (`row` is NEW or OLD) in or out (`sign` is "" or "-")."""
+    hour = _hour_sql(dialect, f"{row}.created_at")
+    return [
+        f"""INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
+        SELECT {row}.conference_id, {hour}, o.role,
+               COALESCE((SELECT c.role FROM attendee c WHERE c.id = {row}.contact_id), ''), {sign}1
+        FROM attendee o WHERE o.id = {row}.owner_id
+          AND EXISTS (SELECT 1 FROM conference WHERE id = {row}.conference_id)""",
+        f"""INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by)
+        SELECT a.conference_id, a.id, CASE WHEN a.id = {row}.owner_id THEN {sign}1 ELSE 0 END,
+               CASE WHEN a.id = {row}.contact_id THEN {sign}1 ELSE 0 END
+        FROM attendee a WHERE a.id IN ({row}.owner_id, {row}.contact_id)
+          AND EXISTS (SELECT 1 FROM attendee o WHERE o.id = {row}.owner_id)
+          AND EXISTS (SELECT 1 FROM conference WHERE id = a.conference_id)""",
+    ]
+
+
+def _saved_as(dialect: str, role: str, sign: str) -> str:
+    """The attendee's (OLD) own saves counted in or out as if their role were `role`."""
+    hour = _hour_sql(dialect, "x.created_at")
+    return f"""INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
+        SELECT x.conference_id, {hour}, {role}, COALESCE(c.role, ''), {sign}count(*)
+        FROM connection x LEFT JOIN attendee c ON c.id = x.contact_id
+        WHERE x.owner_id = OLD.id AND EXISTS (SELECT 1 FROM conference WHERE id = x.conference_id)
+        GROUP BY x.conference_id, {hour}, COALESCE(c.role, '')"""
+
+
+def _saved_by_as(dialect: str, role: str, sign: str) -> str:
+    """Others' saves of the attendee (OLD) counted in or out as if their role were `role`."""
+    hour = _hour_sql(dialect, "x.created_at")
+    return f"""INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
+        SELECT x.conference_id, {hour}, o.role, {role}, {sign}count(*)
+        FROM connection x JOIN attendee o ON o.id = x.owner_id
+        WHERE x.contact_id = OLD.id AND EXISTS (SELECT 1 FROM conference WHERE id = x.conference_id)
+        GROUP BY x.conference_id, {hour}, o.role"""
+
+
+def _role_change(dialect: str) -> list[str]:
+    return [_saved_as(dialect, "OLD.role", "-"), _saved_as(dialect, "NEW.role", ""),
+            _saved_by_as(dialect, "OLD.role", "-"), _saved_by_as(dialect, "NEW.role", "")]
+
+
+def _account_deleted(dialect: str) -> list[str]:
+    # Their saves go; others' saves of them stay, as saves of a removed attendee ("").
+    return [_saved_as(dialect, "OLD.role", "-"), _saved_by_as(dialect, "OLD.role", "-"),
+            _saved_by_as(dialect, "''", ""),
+            """INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by)
+        SELECT c.conference_id, c.id, 0, -count(*)
+        FROM connection x JOIN attendee c ON c.id = x.contact_id
+        WHERE x.owner_id = OLD.id AND EXISTS (SELECT 1 FROM conference WHERE id = c.conference_id)
+        GROUP BY c.conference_id, c.id""",
+            "DELETE FROM attendee_tally WHERE attendee_id = OLD.id"]
+
+
+MOVED = ("OLD.conference_id IS DISTINCT FROM NEW.conference_id OR OLD.owner_id IS DISTINCT FROM NEW.owner_id"
+         " OR OLD.contact_id IS DISTINCT FROM NEW.contact_id OR OLD.created_at IS DISTINCT FROM NEW.created_at")
+
+
+def trigger_ddl(dialect: str) -> list[str]:
+    """The statements that (re)create the triggers, for "postgresql" or "sqlite"."""
+    if dialect == "postgresql":
+        def body(statements: list[str]) -> str:
+            return "".join(f"        {s};\n" for s in statements)
+        return [
+            f"""CREATE OR REPLACE FUNCTION tally_connection() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP IN ('UPDATE', 'DELETE') THEN
+{body(_connection_changes(dialect, "OLD", "-"))}    END IF;
+    IF TG_OP IN ('INSERT', 'UPDATE') THEN
+{body(_connection_changes(dialect, "NEW", ""))}    END IF;
+    RETURN NULL;
+END $$""",
+            # BEFORE: each row's trigger sees the roles as earlier rows of the same UPDATE left them.
+            f"""CREATE OR REPLACE FUNCTION tally_attendee() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'UPDATE' THEN
+{body(_role_change(dialect))}        RETURN NEW;
+    END IF;
+{body(_account_deleted(dialect))}    RETURN OLD;
+END $$""",
+            "DROP TRIGGER IF EXISTS tally_connection ON connection",
+            "CREATE TRIGGER tally_connection AFTER INSERT OR DELETE ON connection "
+            "FOR EACH ROW EXECUTE FUNCTION tally_connection()",
+            "DROP TRIGGER IF EXISTS tally_connection_moved ON connection",
+            "CREATE TRIGGER tally_connection_moved AFTER UPDATE OF conference_id, owner_id, contact_id, created_at "
+            f"ON connection FOR EACH ROW WHEN ({MOVED}) EXECUTE FUNCTION tally_connection()",
+            "DROP TRIGGER IF EXISTS tally_attendee_deleted ON attendee",
+            "CREATE TRIGGER tally_attendee_deleted BEFORE DELETE ON attendee "
+            "FOR EACH ROW EXECUTE FUNCTION tally_attendee()",
+            "DROP TRIGGER IF EXISTS tally_attendee_role ON attendee",
+            "CREATE TRIGGER tally_attendee_role BEFORE UPDATE OF role ON attendee "
+            "FOR EACH ROW WHEN (OLD.role IS DISTINCT FROM NEW.role) EXECUTE FUNCTION tally_attendee()",
+        ]
+
+    def trigger(name: str, on: str, statements: list[str], when: str = "") -> list[str]:
+        body = "".join(f"    {s};\n" for s in statements)
+        when = f" WHEN {when}" if when else ""
+        return [f"DROP TRIGGER IF EXISTS {name}", f"CREATE TRIGGER {name} {on} FOR EACH ROW{when}\nBEGIN\n{body}END"]
+
+    moved = MOVED.replace("IS DISTINCT FROM", "IS NOT")
+    return [
+        *trigger("tally_connection_added", "AFTER INSERT ON connection", _connection_changes(dialect, "NEW", "")),
+        *trigger("tally_connection_removed", "AFTER DELETE ON connection", _connection_changes(dialect, "OLD", "-")),
+        *trigger("tally_connection_moved",
+                 "AFTER UPDATE OF conference_id, owner_id, contact_id, created_at ON connection",
+                 _connection_changes(dialect, "OLD", "-") + _connection_changes(dialect, "NEW", ""), moved),
+        # SQLite runs a row's AFTER trigger before the next row is changed, as PostgreSQL's BEFORE does.
+        *trigger("tally_attendee_role", "AFTER UPDATE OF role ON attendee", _role_change(dialect),
+                 "OLD.role IS NOT NEW.role"),
+        *trigger("tally_attendee_deleted", "BEFORE DELETE ON attendee", _account_deleted(dialect)),
+    ]
+
+
+@event.listens_for(db.metadata, "after_create")
+def _install_triggers(metadata, connection, **kw) -> None:
+    """create_all (tests, benchmarks) gets the triggers the migration installs."""
+    dialect = connection.dialect.name
+    if dialect in ("postgresql", "sqlite"):
+        for statement in trigger_ddl(dialect):
+            connection.exec_driver_sql(statement)
+
+
+def _postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def counted_connections(conference_id: int) -> dict[tuple[datetime, str, str], int]:
+    """(hour in UTC, owner's role, contact's role or "") -> connections, from the tallies."""
+    counts: Counter = Counter()
+    for hour, owner_role, contact_role, n in db.session.execute(
+            select(ConnectionTally.hour, ConnectionTally.owner_role, ConnectionTally.contact_role,
+                   func.sum(ConnectionTally.n))
+            .where(ConnectionTally.conference_id == conference_id)
+            .group_by(ConnectionTally.hour, ConnectionTally.owner_role, ConnectionTally.contact_role)):
+        counts[(hour, owner_role, contact_role)] += int(n)
+    return {key: n for key, n in counts.items() if n}
+
+
+def counted_attendees(conference_id: int) -> dict[int, tuple[int, int]]:
+    """attendee id -> (contacts saved, people who saved them), from the tallies; zeros left out."""
+    rows = db.session.execute(
+        select(AttendeeTally.attendee_id, func.sum(AttendeeTally.saved), func.sum(AttendeeTally.saved_by))
+        .where(AttendeeTally.conference_id == conference_id).group_by(AttendeeTally.attendee_id))
+    return {attendee_id: (int(s), int(b)) for attendee_id, s, b in rows if s or b}
+
+
+def _recount_connections_sql(dialect: str) -> str:
+    hour = _hour_sql(dialect, "x.created_at")
+    return f"""SELECT x.conference_id, {hour} AS hour, o.role AS owner_role, COALESCE(c.role, '') AS contact_role,
+               count(*) AS n
+        FROM connection x JOIN attendee o ON o.id = x.owner_id LEFT JOIN attendee c ON c.id = x.contact_id
+        WHERE x.conference_id = :conference
+        GROUP BY x.conference_id, {hour}, o.role, COALESCE(c.role, '')"""
+
+
+RECOUNT_ATTENDEES = """SELECT a.conference_id, a.id AS attendee_id, COALESCE(s.n, 0) AS saved, COALESCE(b.n, 0) AS saved_by
+        FROM attendee a
+        LEFT JOIN (SELECT owner_id, count(*) AS n FROM connection GROUP BY owner_id) s ON s.owner_id = a.id
+        LEFT JOIN (SELECT contact_id, count(*) AS n FROM connection WHERE contact_id IS NOT NULL
+                   GROUP BY contact_id) b ON b.contact_id = a.id
+        WHERE a.conference_id = :conference AND (s.n IS NOT NULL OR b.n IS NOT NULL)"""
+
+
+def recounted_connections(conference_id: int) -> dict[tuple[datetime, str, str], int]:
+    """The same as counted_connections, counted from the connections themselves."""
+    query = text(_recount_connections_sql(db.session.get_bind().dialect.name)).columns(
+        ConnectionTally.conference_id, ConnectionTally.hour, ConnectionTally.owner_role,
+        ConnectionTally.contact_role, ConnectionTally.n)
+    return {(r.hour, r.owner_role, r.contact_role): r.n
+            for r in db.session.execute(query, {"conference": conference_id})}
+
+
+def recounted_attendees(conference_id: int) -> dict[int, tuple[int, int]]:
+    """The same as counted_attendees, counted from the connections themselves."""
+    return {r.attendee_id: (r.saved, r.saved_by)
+            for r in db.session.execute(text(RECOUNT_ATTENDEES), {"conference": conference_id})}
+
+
+def rebuild(conference_id: int) -> None:
+    """Count one conference's connections afresh (after bulk loads with triggers off, or to check)."""
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # No saves while counting: a save committed between the delete and the count would count twice.
+        db.session.execute(text("LOCK TABLE connection, attendee IN SHARE MODE"))
+    db.session.execute(delete(ConnectionTally).where(ConnectionTally.conference_id == conference_id))
+    db.session.execute(delete(AttendeeTally).where(AttendeeTally.conference_id == conference_id))
+    params = {"conference": conference_id}
+    db.session.execute(text("INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n) "
+                            + _recount_connections_sql(dialect)), params)
+    db.session.execute(text("INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by) "
+                            + RECOUNT_ATTENDEES), params)
+    db.session.flush()
+
+
+FOLD_CONNECTIONS = """WITH gone AS (
+        DELETE FROM connection_tally t WHERE t.conference_id = :conference
+          AND (t.hour, t.owner_role, t.contact_role) IN (
+              SELECT hour, owner_role, contact_role FROM connection_tally WHERE conference_id = :conference
+              GROUP BY hour, owner_role, contact_role HAVING count(*) > 1 OR sum(n) = 0)
+        RETURNING t.hour, t.owner_role, t.contact_role, t.n)
+    INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
+    SELECT :conference, hour, owner_role, contact_role, sum(n) FROM gone
+    GROUP BY hour, owner_role, contact_role HAVING sum(n) <> 0"""
+
+FOLD_ATTENDEES = """WITH gone AS (
+        DELETE FROM attendee_tally t WHERE t.conference_id = :conference
+          AND t.attendee_id IN (
+              SELECT attendee_id FROM attendee_tally WHERE conference_id = :conference
+              GROUP BY attendee_id HAVING count(*) > 1 OR (sum(saved) = 0 AND sum(saved_by) = 0))
+        RETURNING t.attendee_id, t.saved, t.saved_by)
+    INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by)
+    SELECT :conference, gone.attendee_id, sum(gone.saved), sum(gone.saved_by) FROM gone
+    JOIN attendee a ON a.id = gone.attendee_id
+    GROUP BY gone.attendee_id HAVING sum(gone.saved) <> 0 OR sum(gone.saved_by) <> 0"""
+
+
+def fold(conference_id: int) -> None:
+    """Merge each key's rows into one (and drop keys that sum to zero); the sums stay the same.
+
+    Rows are taken with DELETE … RETURNING, so two folds at once never merge the same row twice,
+    and rows added by saves meanwhile are left for the next fold."""
+    params = {"conference": conference_id}
+    if _postgres():
+        db.session.execute(text(FOLD_CONNECTIONS), params)
+        db.session.execute(text(FOLD_ATTENDEES), params)
+        db.session.flush()
+        return
+    t = ConnectionTally
+    keys = select(t.hour, t.owner_role, t.contact_role).where(t.conference_id == conference_id).group_by(
+        t.hour, t.owner_role, t.contact_role).having((func.count() > 1) | (func.sum(t.n) == 0))
+    merged: Counter = Counter()
+    for hour, owner_role, contact_role, n in db.session.execute(
+            delete(t).where(t.conference_id == conference_id, tuple_(t.hour, t.owner_role, t.contact_role).in_(keys))
+            .returning(t.hour, t.owner_role, t.contact_role, t.n)):
+        merged[(hour, owner_role, contact_role)] += n
+    rows = [dict(conference_id=conference_id, hour=h, owner_role=o, contact_role=c, n=n)
+            for (h, o, c), n in merged.items() if n]
+    if rows:
+        db.session.execute(insert(t), rows)
+    a = AttendeeTally
+    ids = select(a.attendee_id).where(a.conference_id == conference_id).group_by(a.attendee_id).having(
+        (func.count() > 1) | ((func.sum(a.saved) == 0) & (func.sum(a.saved_by) == 0)))
+    sums: dict[int, list[int]] = {}
+    for attendee_id, saved, saved_by in db.session.execute(
+            delete(a).where(a.conference_id == conference_id, a.attendee_id.in_(ids))
+            .returning(a.attendee_id, a.saved, a.saved_by)):
+        total = sums.setdefault(attendee_id, [0, 0])
+        total[0] += saved
+        total[1] += saved_by
+    rows = [dict(conference_id=conference_id, attendee_id=i, saved=s, saved_by=b)
+            for i, (s, b) in sums.items() if s or b]
+    if rows:
+        db.session.execute(insert(a), rows)
+    db.session.flush()

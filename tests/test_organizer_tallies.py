@@ -1,0 +1,139 @@
+"""The dashboard's running tallies stay equal to counting the connections afresh, whatever changes them."""
+import uuid
+from datetime import datetime
+
+from sqlalchemy import case, delete, func, select, update
+
+from conference.attendees.models import Attendee
+from conference.contacts.models import Connection
+from conference.contacts.operations import remove_contact, save_contact
+from conference.extensions import db
+from conference.organizer import stats, tallies
+from conference.organizer.models import AttendeeTally, ConnectionTally
+from conference.privacy.operations import delete_account
+from conference.retention.operations import purge_attendees
+from conference.scanner.operations import save_scans
+from tests.conftest import ON_POSTGRES
+from tests.factories import make_attendee, make_conference
+from tests.organizer_factories import connect
+
+
+def assert_tallies_exact(conference) -> None:
+    """Tallies equal a recount, before and after folding; folding leaves one row a key."""
+    db.session.expire_all()
+    expected = (tallies.recounted_connections(conference.id), tallies.recounted_attendees(conference.id))
+    assert (tallies.counted_connections(conference.id), tallies.counted_attendees(conference.id)) == expected
+    tallies.fold(conference.id)
+    db.session.commit()
+    assert (tallies.counted_connections(conference.id), tallies.counted_attendees(conference.id)) == expected
+    rows = db.session.scalar(select(func.count()).select_from(ConnectionTally)
+                             .where(ConnectionTally.conference_id == conference.id))
+    people = db.session.scalar(select(func.count()).select_from(AttendeeTally)
+                               .where(AttendeeTally.conference_id == conference.id))
+    assert (rows, people) == (len(expected[0]), len(expected[1]))
+
+
+def people(conference, *roles):
+    return [make_attendee(conference, role=role) for role in roles]
+
+
+def test_saves_resaves_scans_and_removals_are_counted_exactly(app):
+    conference = make_conference()
+    p1, p2, a1, d1 = people(conference, "principal", "principal", "aspiring_principal", "district_leader")
+    save_contact(p1, a1, note="met at the keynote")
+    save_contact(a1, p1)
+    save_contact(p1, a1, note="saved again: one connection")
+    db.session.commit()
+    assert tallies.counted_connections(conference.id).values() and sum(
+        tallies.counted_connections(conference.id).values()) == 2
+    assert_tallies_exact(conference)
+    u = [uuid.uuid4() for _ in range(4)]
+    save_scans(d1, [(u[0], p2, "", datetime(2026, 7, 9, 13, 5)), (u[1], a1, "", None)])
+    save_scans(p2, [(u[2], p1, "", None), (u[3], d1, "booth", datetime(2026, 7, 9, 15, 40))])
+    save_scans(p2, [(u[2], p1, "", None)])  # the same scan sent twice saves once
+    save_scans(a1, [(uuid.uuid4(), p1, "a note for a contact saved before", None)])
+    db.session.commit()
+    assert_tallies_exact(conference)
+    mine = db.session.scalar(select(Connection.id).where(Connection.owner_id == p1.id, Connection.contact_id == a1.id))
+    remove_contact(p1, mine)
+    db.session.commit()
+    assert_tallies_exact(conference)
+    assert stats.overview(conference).connections == db.session.scalar(
+        select(func.count()).select_from(Connection).where(Connection.conference_id == conference.id))
+
+
+def test_role_changes_move_counts_between_cells(app):
+    conference = make_conference()
+    p1, p2, a1, t1 = people(conference, "principal", "principal", "aspiring_principal", "teacher_leader")
+    for owner, contact in ((p1, a1), (a1, p1), (p2, a1), (t1, p1), (p1, p2)):
+        connect(owner, contact, datetime(2026, 7, 9, 14, 5))
+    a1.role = "assistant_principal"
+    db.session.commit()
+    assert_tallies_exact(conference)
+    # One statement changing two connected people's roles at once (as an import's bulk update does).
+    db.session.execute(update(Attendee).where(Attendee.id.in_([p1.id, a1.id]))
+                       .values(role=case((Attendee.id == p1.id, "district_leader"), else_="other")))
+    db.session.commit()
+    assert_tallies_exact(conference)
+    assert stats.role_matrix(conference).cell("district_leader", "other").raw == 2
+    p2.name = "A new name, same role"
+    db.session.commit()
+    assert_tallies_exact(conference)
+
+
+def test_account_and_retention_deletions_are_counted_exactly(app):
+    conference, other = make_conference(), make_conference()
+    p1, p2, a1, d1 = people(conference, "principal", "principal", "aspiring_principal", "district_leader")
+    (x1,) = people(other, "principal")
+    for owner, contact in ((p1, a1), (a1, p1), (p2, a1), (d1, a1), (a1, d1), (p1, p2)):
+        connect(owner, contact, datetime(2026, 7, 9, 16, 30))
+    delete_account(a1)  # their saves go; others' saves of them stay as "removed attendee" rows
+    db.session.commit()
+    assert_tallies_exact(conference)
+    assert sum(n for (_, _, contact), n in tallies.counted_connections(conference.id).items() if not contact) == 3
+    overview = stats.overview(conference)
+    assert (overview.connections, overview.savers, overview.connected_people) == (4, 3, 3)
+    purge_attendees(conference)
+    db.session.commit()
+    assert_tallies_exact(conference)
+    assert tallies.counted_connections(conference.id) == {} and tallies.counted_attendees(conference.id) == {}
+    assert db.session.get(Attendee, x1.id) is not None
+
+
+def test_deletions_the_database_cascades_are_counted_exactly(app):
+    if not ON_POSTGRES:
+        return  # SQLite runs without foreign key actions: our code deletes dependents first
+    conference = make_conference()
+    p1, p2, a1, d1 = people(conference, "principal", "principal", "aspiring_principal", "district_leader")
+    for owner, contact in ((p1, a1), (a1, p1), (p2, a1), (a1, d1), (d1, p2)):
+        connect(owner, contact, datetime(2026, 7, 9, 16, 30))
+    db.session.execute(delete(Attendee).where(Attendee.id.in_([a1.id, p2.id])))
+    db.session.commit()
+    assert_tallies_exact(conference)
+    db.session.delete(conference)
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(ConnectionTally)) == 0
+
+
+def test_rebuild_counts_afresh(app):
+    conference = make_conference()
+    p1, a1 = people(conference, "principal", "aspiring_principal")
+    connect(p1, a1, datetime(2026, 7, 9, 14, 5))
+    connect(a1, p1, datetime(2026, 7, 9, 15, 5))
+    db.session.execute(delete(ConnectionTally))
+    db.session.execute(delete(AttendeeTally))
+    db.session.add(ConnectionTally(conference_id=conference.id, hour=datetime(2026, 7, 9, 9), owner_role="other",
+                                   contact_role="", n=7))
+    db.session.commit()
+    tallies.rebuild(conference.id)
+    db.session.commit()
+    assert_tallies_exact(conference)
+    assert stats.overview(conference).connections == 2
+
+
+def test_the_median_counts_joined_people_who_saved_nobody():
+    assert stats._median({}) == 0.0
+    assert stats._median({0: 3}) == 0.0
+    assert stats._median({0: 1, 1: 1, 5: 1}) == 1.0
+    assert stats._median({0: 2, 3: 1, 4: 1}) == 1.5
+    assert stats._median({2: 2, 7: 2}) == 4.5
