@@ -103,51 +103,40 @@ def _score_statement(mentee: bool, mentor: bool, limit: int, arrays: bool):
     a = Attendee.__table__
     seeks, offers = bindparam("seeks", expanding=True), bindparam("offers", expanding=True)
     mine, mentoring = bindparam("mine", expanding=True), bindparam("mentoring", expanding=True)
-    if arrays:
-        in_pool = lambda column: column == any_(bindparam("pool", type_=ARRAY(Integer)))  # noqa: E731
-    else:
-        in_pool = lambda column: column.in_(bindparam("pool", expanding=True))  # noqa: E731
+    pool = (a.c.id == any_(bindparam("pool", type_=ARRAY(Integer))) if arrays
+            else a.c.id.in_(bindparam("pool", expanding=True)))
     me = bindparam("me")
-    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
-    # All of each candidate's interest rows (a few each, by primary key): rows outside my
-    # interests count for nothing below.
-    overlap = (
-        select(ai.c.attendee_id.label("id"),
-               one(and_(ai.c.offers, ai.c.interest_id.in_(seeks))).label("they_help"),
-               one(and_(ai.c.seeks, ai.c.interest_id.in_(offers))).label("i_help"),
-               one(ai.c.interest_id.in_(mine)).label("shared"),
-               func.max(case((and_(ai.c.offers, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("mentors"),
-               func.max(case((and_(ai.c.seeks, ai.c.interest_id.in_(mentoring)), 1), else_=0)).label("wants"))
-        .where(in_pool(ai.c.attendee_id))
-        .group_by(ai.c.attendee_id)
-        .subquery("overlap"))
+    # Each candidate's interest rows are read per candidate (a few rows by primary key): joined
+    # to the pool instead, PostgreSQL expected too many and scanned every interest row.
+    points = (select(func.coalesce(func.sum(
+        case((and_(ai.c.offers, ai.c.interest_id.in_(seeks)), THEY_HELP_ME), else_=0)
+        + case((and_(ai.c.seeks, ai.c.interest_id.in_(offers)), I_HELP_THEM), else_=0)
+        + case((ai.c.interest_id.in_(mine), SHARED), else_=0)), 0))
+        .where(ai.c.attendee_id == a.c.id).scalar_subquery())
+    score = points
     stage = case(ROLE_STAGE, value=a.c.role, else_=1)
     years = func.coalesce(a.c.years_in_role, -1)
-    score = (overlap.c.they_help * THEY_HELP_ME + overlap.c.i_help * I_HELP_THEM + overlap.c.shared * SHARED)
     if mentee:
+        mentors = exists().where(ai.c.attendee_id == a.c.id, ai.c.offers, ai.c.interest_id.in_(mentoring))
         score = score + case(
-            (and_(overlap.c.mentors == 1, _ahead(stage, years)),
+            (and_(_ahead(stage, years), mentors),
              case((a.c.years_in_role >= EXPERIENCED_YEARS, MENTOR_EXPERIENCED), else_=MENTOR)),
             else_=0)
     if mentor:
-        wants_mentor = or_(overlap.c.wants == 1, a.c.role == "aspiring_principal")
-        score = score + case((and_(wants_mentor, _behind(stage, years)), MENTEE), else_=0)
+        wants = exists().where(ai.c.attendee_id == a.c.id, ai.c.seeks, ai.c.interest_id.in_(mentoring))
+        score = score + case((and_(_behind(stage, years), or_(a.c.role == "aspiring_principal", wants)), MENTEE),
+                             else_=0)
+    score = score.label("score")
     saved = exists().where(Connection.owner_id == me, Connection.contact_id == a.c.id)
     saved_me = exists().where(Connection.owner_id == a.c.id, Connection.contact_id == me)
     dismissed = exists().where(Dismissal.owner_id == me, Dismissal.dismissed_id == a.c.id)
-    scored = (
-        select(a.c.id, score.label("score"))
-        .join(overlap, overlap.c.id == a.c.id)
-        # The pool again on attendee, so PostgreSQL reads these few hundred people by primary key
-        # instead of scanning the conference.
-        .where(in_pool(a.c.id), a.c.conference_id == bindparam("conference_id"), a.c.id != me,
-               a.c.hidden.is_(False), ~saved, ~saved_me, ~dismissed)
-        .subquery("scored"))
     # Equal scores come in a different order for each viewer, so the same few people are not
-    # everyone's first suggestion.
-    return (select(scored.c.id, scored.c.score).where(scored.c.score > 0)
-            .order_by(scored.c.score.desc(), ((scored.c.id % 10007) * 7919 + bindparam("salt")) % 10007,
-                      scored.c.id)
+    # everyone's first suggestion. Nobody scores below 0: those at 0 sort last and are dropped by
+    # the caller, so the score is computed once per candidate (a WHERE on it computed it twice).
+    return (select(a.c.id, score)
+            .where(pool, a.c.conference_id == bindparam("conference_id"), a.c.id != me, a.c.hidden.is_(False),
+                   ~saved, ~saved_me, ~dismissed)
+            .order_by(score.desc(), ((a.c.id % 10007) * 7919 + bindparam("salt")) % 10007, a.c.id)
             .limit(limit))
 
 
@@ -186,7 +175,7 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
         "unknown_is_behind": years is not None and years >= EXPERIENCED_YEARS,
         "behind_years": years - EARLY_CAREER_YEARS if years is not None else -1,
         "salt": (me.id * 104729) % 10007})
-    return [(row.id, row.score) for row in rows]
+    return [(row.id, row.score) for row in rows if row.score > 0]
 
 
 def _reasons(me: Attendee, other: Attendee, mentoring: set[int]) -> list[str]:
