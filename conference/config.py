@@ -62,7 +62,7 @@ def from_environment(instance_path: str) -> dict:
         "MAX_FORM_PARTS": 500,
         # Rate limits (conference/ratelimits.py): in memory per process unless a shared store is given.
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED")) is not False,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "memory://",
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "local://",  # conference/ratestore.py
         "RATELIMIT_STRATEGY": "moving-window",  # exact: counts the requests of the last minute/hour/day
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "pln",

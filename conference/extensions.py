@@ -9,6 +9,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+import conference.ratestore  # noqa: F401  (registers the local:// rate-limit store)
+
 
 class Base(DeclarativeBase):
     # Named constraints keep Alembic migrations identical on SQLite and PostgreSQL.

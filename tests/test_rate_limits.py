@@ -150,7 +150,7 @@ def test_limits_can_be_configured_and_switched_off(tmp_path, monkeypatch):
     monkeypatch.delenv("RATELIMIT_STORAGE_URI", raising=False)
     from conference.config import from_environment
     config = from_environment(str(tmp_path))
-    assert config["RATELIMIT_ENABLED"] is True and config["RATELIMIT_STORAGE_URI"] == "memory://"
+    assert config["RATELIMIT_ENABLED"] is True and config["RATELIMIT_STORAGE_URI"] == "local://"
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache:6379/0")
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
     config = from_environment(str(tmp_path))

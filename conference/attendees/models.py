@@ -7,7 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
-from conference.interests.models import AttendeeInterest
+from conference.interests.models import AttendeeInterest, InterestsMixin
 
 ROLES = {
     "principal": "Principal",
@@ -47,7 +47,7 @@ def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Attendee(db.Model):
+class Attendee(InterestsMixin, db.Model):
     __table_args__ = (
         UniqueConstraint("conference_id", "email"),
         CheckConstraint(_in("role", ROLES), name="known_role"),
@@ -98,18 +98,6 @@ class Attendee(db.Model):
     @property
     def grade_band_label(self) -> str:
         return GRADE_BANDS.get(self.grade_band or "", "")
-
-    @property
-    def offers(self) -> dict[int, str]:
-        return {ai.interest_id: ai.interest.name for ai in self.interests if ai.offers}
-
-    @property
-    def seeks(self) -> dict[int, str]:
-        return {ai.interest_id: ai.interest.name for ai in self.interests if ai.seeks}
-
-    @property
-    def interest_names(self) -> dict[int, str]:
-        return {ai.interest_id: ai.interest.name for ai in self.interests}
 
     def channel(self, kind: str) -> Channel | None:
         return next((c for c in self.channels if c.kind == kind), None)

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, Flask, g, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
+from flask.ctx import _AppCtxGlobals
 
 from sqlalchemy.orm import joinedload
 
@@ -46,21 +47,44 @@ def login_required(view):
     return wrapped
 
 
-def init_app(app: Flask) -> None:
+def _signed_in_attendee():
     from conference.attendees.models import Attendee
+    attendee_id = session.get("attendee_id") if has_request_context() else None
+    # One round trip: the person, their conference and their interests (for matches on cards).
+    return db.session.get(Attendee, attendee_id, options=[joinedload(Attendee.interests)]) if attendee_id else None
+
+
+def _signed_in_organizer():
     from conference.organizer.models import Organizer
+    organizer_id = session.get("organizer_id") if has_request_context() else None
+    return db.session.get(Organizer, organizer_id) if organizer_id else None
+
+
+class Globals(_AppCtxGlobals):
+    """`g.attendee` and `g.organizer`: loaded from the session the first time a request asks, so a
+    route that needs neither (the card, which reads its viewer in its own query) pays nothing."""
+
+    _loaders = {"attendee": _signed_in_attendee, "organizer": _signed_in_organizer}
+
+    def __getattr__(self, name: str):
+        loader = self._loaders.get(name)
+        if loader is None:
+            return super().__getattr__(name)
+        value = loader()
+        setattr(self, name, value)
+        return value
+
+
+def init_app(app: Flask) -> None:
+    app.app_ctx_globals_class = Globals
 
     @app.before_request
-    def load_attendee():
-        attendee_id = session.get("attendee_id")
-        # One round trip: the person, their conference and their interests (for matches on cards).
-        g.attendee = (db.session.get(Attendee, attendee_id, options=[joinedload(Attendee.interests)])
-                      if attendee_id else None)
-        organizer_id = session.get("organizer_id")
-        g.organizer = db.session.get(Organizer, organizer_id) if organizer_id else None
+    def forget_last_request():
+        # An app context pushed around several requests (a test, a CLI) shares one `g`.
+        for name in ("attendee", "organizer", "own_viewer"):
+            g.pop(name, None)
 
     @app.context_processor
     def inject_attendee():
-        return {"me": g.get("attendee")}
-
-
+        # A view that read its viewer in its own query (the card) passes `me` itself.
+        return {} if g.get("own_viewer") else {"me": g.attendee}

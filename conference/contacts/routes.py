@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, url_for
+from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from conference.attendees.models import CHANNELS
@@ -8,6 +8,7 @@ from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
 from conference.contacts import bp
+from conference.contacts.cards import card_for
 from conference.contacts.forms import NoteForm, SaveContactForm
 from conference.contacts.operations import (attendee_by_code, connection_between, contacts_for, owned_connection,
                                             remove_contact, save_contact, savers_of, update_note, visible_channels)
@@ -49,15 +50,24 @@ def _unknown_code(typed: str, message: str):
 def card(code: str):
     """A badge's card: who this is, what we share, and Save with a note."""
     try:
-        subject = attendee_by_code(normalise(code))
+        normal = normalise(code)
     except MalformedCode as bad:
         return _unknown_code(code, str(bad))
-    if subject is None:
-        if is_retired(normalise(code)):
+    found = card_for(normal, session.get("attendee_id"))
+    if found is None:
+        if is_retired(normal):
             return render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
                           error="This badge was removed: its owner deleted their account.")
         return _unknown_code(code, "No badge has this code. Check it against the badge and type it again.")
-    return render("contacts/card.html", **_card_context(subject, saved=bool(request.args.get("saved"))))
+    subject, connection = found.subject, found.connection
+    g.own_viewer = True  # the card read its viewer itself: `me` below, not g.attendee
+    return render("contacts/card.html", me=found.viewer, subject=subject, connection=connection,
+                  form=SaveContactForm(formdata=None, note=connection.note if connection else "",
+                                       tags=", ".join(connection.tag_list) if connection else ""),
+                  saved=bool(request.args.get("saved")), status=200, channels=found.visible_channels,
+                  code=display(normal), same_conference=found.same_conference,
+                  match=match_between(found.viewer, subject) if found.same_conference else None,
+                  private=subject.hidden and not found.same_conference)
 
 
 @bp.post("/c/<code>/save")

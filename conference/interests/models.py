@@ -6,6 +6,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from conference.extensions import db
 
 
+class InterestsMixin:
+    """offers / seeks / interest_names for anything with `interests` (rows with interest_id,
+    offers, seeks and interest.name): an Attendee, or the plain person a card is read into."""
+
+    interests: list
+
+    @property
+    def offers(self) -> dict[int, str]:
+        return {ai.interest_id: ai.interest.name for ai in self.interests if ai.offers}
+
+    @property
+    def seeks(self) -> dict[int, str]:
+        return {ai.interest_id: ai.interest.name for ai in self.interests if ai.seeks}
+
+    @property
+    def interest_names(self) -> dict[int, str]:
+        return {ai.interest_id: ai.interest.name for ai in self.interests}
+
+
 class Interest(db.Model):
     __table_args__ = (UniqueConstraint("conference_id", "name"),)
 

@@ -1,0 +1,170 @@
+"""A badge's card, read in one statement: the hot path of the whole app.
+
+Every scan opens a card, so `card_for` reads the person behind a code, their conference,
+interests and channels, the viewer (who they are, their interests), what the viewer saved about
+this person and whether this person saved the viewer back, in one round trip, into plain
+objects. They answer the same attributes the templates and `match_between` use on the ORM
+models, without building ORM objects for a page that changes nothing.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+
+from conference.attendees.models import CHANNELS, ROLES
+from conference.extensions import db
+from conference.interests.models import InterestsMixin
+
+_INTERESTS = """(SELECT {agg}({arr}(ai.interest_id, ai.offers, ai.seeks, i.name, i.position))
+       FROM attendee_interest ai JOIN interest i ON i.id = ai.interest_id WHERE ai.attendee_id = {who}.id)"""
+
+_CARD = """
+SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.hidden,
+       sc.name, sc.slug,
+       {subject_interests},
+       (SELECT {agg}({arr}(ch.kind, ch.value, ch.visibility)) FROM channel ch WHERE ch.attendee_id = s.id),
+       v.id, v.conference_id, vc.name, vc.slug,
+       {viewer_interests},
+       cn.id, cn.note, cn.tags,
+       EXISTS (SELECT 1 FROM connection m WHERE m.owner_id = s.id AND m.contact_id = v.id)
+FROM attendee s
+JOIN conference sc ON sc.id = s.conference_id
+LEFT JOIN attendee v ON v.id = :viewer
+LEFT JOIN conference vc ON vc.id = v.conference_id
+LEFT JOIN connection cn ON cn.owner_id = v.id AND cn.contact_id = s.id
+WHERE s.badge_code = :code
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class Named:
+    name: str
+    slug: str = ""
+    position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class InterestRow:
+    interest_id: int
+    offers: bool
+    seeks: bool
+    interest: Named
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRow:
+    kind: str
+    value: str
+    visibility: str
+
+    @property
+    def label(self) -> str:
+        return CHANNELS[self.kind]
+
+
+@dataclass(frozen=True)
+class Person(InterestsMixin):
+    """The attributes of an Attendee that a card shows (or, for the viewer, uses)."""
+
+    id: int
+    conference_id: int
+    conference: Named
+    interests: list[InterestRow]
+    name: str = ""
+    role: str = ""
+    school: str = ""
+    district: str = ""
+    state: str = ""
+    hidden: bool = False
+    channels: list[ChannelRow] = field(default_factory=list)
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """The viewer's saved contact for this person."""
+
+    id: int
+    note: str
+    tags: str
+
+    @property
+    def tag_list(self) -> list[str]:
+        return [t for t in self.tags.split(",") if t]
+
+
+@dataclass(frozen=True)
+class Card:
+    subject: Person
+    viewer: Person | None
+    connection: Saved | None
+    saved_me: bool            # the subject saved the viewer: their "mutual" channels show
+
+    @property
+    def same_conference(self) -> bool:
+        return self.viewer is not None and self.viewer.conference_id == self.subject.conference_id
+
+    @property
+    def own(self) -> bool:
+        return self.viewer is not None and self.viewer.id == self.subject.id
+
+    @property
+    def visible_channels(self) -> list[ChannelRow]:
+        """What the viewer may see, in the order of CHANNELS (as `visible_channels` decides for ORM rows)."""
+        if not self.same_conference:
+            return []
+        shown = [c for c in self.subject.channels
+                 if self.own or c.visibility == "anyone" or (c.visibility == "mutual" and self.saved_me)]
+        order = list(CHANNELS)
+        return sorted(shown, key=lambda c: order.index(c.kind))
+
+
+def _statement(dialect: str):
+    if dialect == "postgresql":
+        agg, arr = "json_agg", "json_build_array"
+    else:  # SQLite's JSON1 functions
+        agg, arr = "json_group_array", "json_array"
+    interests = _INTERESTS.format(agg=agg, arr=arr, who="{who}")
+    return text(_CARD.format(agg=agg, arr=arr, subject_interests=interests.format(who="s"),
+                             viewer_interests=interests.format(who="v")))
+
+
+_statements: dict[str, object] = {}
+
+
+def _json(value) -> list:
+    if value is None:
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _interests(value) -> list[InterestRow]:
+    return [InterestRow(interest_id, bool(offers), bool(seeks), Named(name, position=position))
+            for interest_id, offers, seeks, name, position in _json(value)]
+
+
+def card_for(code: str, viewer_id: int | None) -> Card | None:
+    """The card behind a (normalised) badge code as `viewer_id` sees it; None if no badge has it."""
+    connection = db.session.connection()
+    dialect = connection.dialect.name
+    statement = _statements.get(dialect)
+    if statement is None:
+        statement = _statements[dialect] = _statement(dialect)
+    row = connection.execute(statement, {"code": code, "viewer": viewer_id or 0}).first()
+    if row is None:
+        return None
+    (s_id, s_conference_id, name, role, school, district, state, hidden, c_name, c_slug, s_interests, channels,
+     v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags, saved_me) = row
+    subject = Person(id=s_id, conference_id=s_conference_id, conference=Named(c_name, c_slug),
+                     interests=_interests(s_interests), name=name, role=role, school=school or "",
+                     district=district or "", state=state or "", hidden=bool(hidden),
+                     channels=[ChannelRow(*c) for c in _json(channels)])
+    viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
+                                              conference=Named(vc_name, vc_slug), interests=_interests(v_interests))
+    return Card(subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
+                saved_me=bool(saved_me))
