@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Boolean, Integer, and_, any_, bindparam, case, delete, exists, func, or_, select, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
@@ -245,7 +245,7 @@ def suggestions_for(me: Attendee, limit: int = 10) -> list[Suggestion]:
         return []
     people = {p.id: p for p in db.session.scalars(
         select(Attendee).where(Attendee.id.in_([i for i, _ in ranked]))
-        .options(selectinload(Attendee.interests), lazyload(Attendee.channels)))}  # channels are not shown
+        .options(joinedload(Attendee.interests), lazyload(Attendee.channels))).unique()}  # channels are not shown
     return [Suggestion(people[i], score, _reasons(me, people[i], mentoring)) for i, score in ranked if i in people]
 
 
