@@ -1,4 +1,5 @@
-"""Organizer commands: `flask create-organizer`, `flask import-registrants`, `flask badges-pdf`."""
+"""Organizer commands: `flask create-organizer`, `flask import-registrants`, `flask badges-pdf`,
+`flask rebuild-tallies`."""
 from __future__ import annotations
 
 import sys
@@ -11,7 +12,7 @@ from conference.attendees.operations import conference_by_slug
 from conference.auth.operations import issue_organizer_token
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.organizer import bp
+from conference.organizer import bp, tallies
 from conference.organizer.importer import import_registrants
 from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
 from conference.organizer.badges_pdf import write_badges
@@ -127,3 +128,15 @@ def badges_pdf_command(slug: str, out: Path | None, layout: str, batch_id: int |
 
         write_badges(badges, out, layout, title=f"Badges: {conference.name}", progress=progress)
     click.echo(f"Wrote {len(badges):,} badges to {out}")
+
+
+@bp.cli.command("rebuild-tallies")
+@click.option("--conference", "slug", required=True, help="The conference's web address (slug).")
+def rebuild_tallies_command(slug: str) -> None:
+    """Count the dashboard's tallies afresh from the connections (after loading rows with triggers off)."""
+    conference = _conference(slug)
+    tallies.rebuild(conference.id)
+    db.session.commit()
+    counts = tallies.counted_connections(conference.id)
+    click.echo(f"{conference.name}: {sum(counts.values()):,} connections counted in {len(counts):,} "
+               f"hour and role cells, {len(tallies.counted_attendees(conference.id)):,} people with contacts.")
