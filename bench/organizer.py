@@ -261,10 +261,11 @@ def markdown(r: dict, url: str) -> str:
     export_rows = "\n".join(f"| {name} | {v['median_s']} s | {v['size_kb']:,} KB | {ok(v['median_s'] <= TARGETS['export_s'])} |"
                             for name, v in r["exports"].items())
     parts = ", ".join(f"{k} {v} ms" for k, v in r["parts_ms"].items())
+    seeding = "seeded by an earlier run" if r["seed_s"] == "reused" else f"seeding: {r['seed_s']} s"
     return f"""{BLOCK_START}
 Measured {datetime.now():%Y-%m-%d} on {database}, {r['machine']} (load average {r['load_average']:.1f} while it ran:
 other work shared the machine), with `bench/organizer.py`: {ATTENDEES:,} attendees, {CONNECTIONS:,}
-connections over three days (seeding: {r['seed_s']} s; counting the dashboard's tallies afresh with
+connections over three days ({seeding}; counting the dashboard's tallies afresh with
 `tallies.rebuild`: {r['rebuild_s']} s).
 
 | measure | result | target | |
