@@ -47,13 +47,29 @@ class Suggestion:
     reasons: list[str] = field(default_factory=list)
 
 
-def mentoring_interest_ids(conference_id: int) -> set[int]:
-    """Interests about mentoring ("Mentoring (offering)", "Being mentored"), whatever the organizer named them."""
-    return set(db.session.scalars(select(Interest.id).where(
-        Interest.conference_id == conference_id, func.lower(Interest.name).like("%mentor%"))))
+@dataclass(frozen=True)
+class ConferenceFacts:
+    """What ranking needs from the conference: its span of attendee ids (for each viewer's pivot)
+    and its interests about mentoring ("Mentoring (offering)", "Being mentored"), whatever the
+    organizer named them."""
+    low: int | None
+    high: int | None
+    mentoring: frozenset[int]
 
 
-def _is_mentee(person: Attendee, mentoring: set[int]) -> bool:
+def conference_facts(conference_id: int) -> ConferenceFacts:
+    """One round trip: the lowest and highest attendee id, and the mentoring interests."""
+    a = Attendee.__table__
+    span = select(func.min(a.c.id).label("low"), func.max(a.c.id).label("high")).where(
+        a.c.conference_id == conference_id).subquery("span")
+    rows = db.session.execute(
+        select(span.c.low, span.c.high, Interest.id).select_from(span)
+        .outerjoin(Interest, and_(Interest.conference_id == conference_id,
+                                  func.lower(Interest.name).like("%mentor%")))).all()
+    return ConferenceFacts(rows[0].low, rows[0].high, frozenset(r.id for r in rows if r.id is not None))
+
+
+def _is_mentee(person: Attendee, mentoring: frozenset[int]) -> bool:
     """Aspiring or early-career, or asked for mentoring."""
     if person.role in ("aspiring_principal", "teacher_leader"):
         return True
@@ -62,7 +78,7 @@ def _is_mentee(person: Attendee, mentoring: set[int]) -> bool:
     return any(ai.seeks and ai.interest_id in mentoring for ai in person.interests)
 
 
-def _offers_mentoring(person: Attendee, mentoring: set[int]) -> bool:
+def _offers_mentoring(person: Attendee, mentoring: frozenset[int]) -> bool:
     return any(ai.offers and ai.interest_id in mentoring for ai in person.interests)
 
 
@@ -140,9 +156,9 @@ def _score_statement(mentee: bool, mentor: bool, limit: int, arrays: bool):
             .limit(limit))
 
 
-def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, int]]:
+def _ranked(me: Attendee, limit: int, facts: ConferenceFacts) -> list[tuple[int, int]]:
     """(attendee id, score), best first, exclusions included."""
-    a = Attendee.__table__
+    mentoring = facts.mentoring
     offers = {i.interest_id for i in me.interests if i.offers}
     seeks = {i.interest_id for i in me.interests if i.seeks}
     mine = offers | seeks
@@ -154,9 +170,7 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
     # differs between viewers). A conference where no interest has more than twice that many
     # people is ranked in full; a larger one, within a pool of a few thousand.
     # The pivot is computed once here: as a subquery, PostgreSQL re-ran it in every window.
-    low, high = db.session.execute(select(func.min(a.c.id), func.max(a.c.id)).where(
-        a.c.conference_id == me.conference_id)).one()
-    pivot = low + (me.id * 7919) % (high - low + 1)
+    pivot = facts.low + (me.id * 7919) % (facts.high - facts.low + 1)
     pool = db.session.scalars(_pool_statement(len(scan)),
                               {"pivot": pivot, **{f"interest_{n}": i for n, i in enumerate(scan)}}).all()
     if not pool:
@@ -178,7 +192,7 @@ def _ranked(me: Attendee, limit: int, mentoring: set[int]) -> list[tuple[int, in
     return [(row.id, row.score) for row in rows if row.score > 0]
 
 
-def _reasons(me: Attendee, other: Attendee, mentoring: set[int]) -> list[str]:
+def _reasons(me: Attendee, other: Attendee, mentoring: frozenset[int]) -> list[str]:
     """Why this person, in the order that weighs most."""
     reasons: list[str] = []
     mentor_ids = {ai.interest_id for ai in other.interests if ai.interest_id in mentoring}
@@ -239,8 +253,9 @@ def _further_along(mentor: Attendee, mentee: Attendee) -> bool:
 
 def suggestions_for(me: Attendee, limit: int = 10) -> list[Suggestion]:
     """People `me` has not saved (and who have not saved `me`), best match first, with reasons."""
-    mentoring = mentoring_interest_ids(me.conference_id)
-    ranked = _ranked(me, limit, mentoring)
+    facts = conference_facts(me.conference_id)
+    mentoring = facts.mentoring
+    ranked = _ranked(me, limit, facts)
     if not ranked:
         return []
     people = {p.id: p for p in db.session.scalars(
