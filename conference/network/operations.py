@@ -149,15 +149,17 @@ def _score_statement(mentee: bool, mentor: bool, limit: int, arrays: bool):
     # Equal scores come in a different order for each viewer, so the same few people are not
     # everyone's first suggestion. Nobody scores below 0: those at 0 sort last and are dropped by
     # the caller, so the score is computed once per candidate (a WHERE on it computed it twice).
-    return (select(a.c.id, score)
+    # The winners come with their interests (for the reasons), in the same round trip.
+    return (select(Attendee, score)
             .where(pool, a.c.conference_id == bindparam("conference_id"), a.c.id != me, a.c.hidden.is_(False),
                    ~saved, ~saved_me, ~dismissed)
             .order_by(score.desc(), ((a.c.id % 10007) * 7919 + bindparam("salt")) % 10007, a.c.id)
-            .limit(limit))
+            .limit(limit)
+            .options(joinedload(Attendee.interests), lazyload(Attendee.conference), lazyload(Attendee.channels)))
 
 
-def _ranked(me: Attendee, limit: int, facts: ConferenceFacts) -> list[tuple[int, int]]:
-    """(attendee id, score), best first, exclusions included."""
+def _ranked(me: Attendee, limit: int, facts: ConferenceFacts) -> list[tuple[Attendee, int]]:
+    """(attendee, score), best first, exclusions included."""
     mentoring = facts.mentoring
     offers = {i.interest_id for i in me.interests if i.offers}
     seeks = {i.interest_id for i in me.interests if i.seeks}
@@ -189,7 +191,7 @@ def _ranked(me: Attendee, limit: int, facts: ConferenceFacts) -> list[tuple[int,
         "unknown_is_behind": years is not None and years >= EXPERIENCED_YEARS,
         "behind_years": years - EARLY_CAREER_YEARS if years is not None else -1,
         "salt": (me.id * 104729) % 10007})
-    return [(row.id, row.score) for row in rows if row.score > 0]
+    return [(person, score) for person, score in rows.unique() if score > 0]
 
 
 def _reasons(me: Attendee, other: Attendee, mentoring: frozenset[int]) -> list[str]:
@@ -255,13 +257,7 @@ def suggestions_for(me: Attendee, limit: int = 10) -> list[Suggestion]:
     """People `me` has not saved (and who have not saved `me`), best match first, with reasons."""
     facts = conference_facts(me.conference_id)
     mentoring = facts.mentoring
-    ranked = _ranked(me, limit, facts)
-    if not ranked:
-        return []
-    people = {p.id: p for p in db.session.scalars(
-        select(Attendee).where(Attendee.id.in_([i for i, _ in ranked]))
-        .options(joinedload(Attendee.interests), lazyload(Attendee.channels))).unique()}  # channels are not shown
-    return [Suggestion(people[i], score, _reasons(me, people[i], mentoring)) for i, score in ranked if i in people]
+    return [Suggestion(person, score, _reasons(me, person, mentoring)) for person, score in _ranked(me, limit, facts)]
 
 
 def _same_conference_attendee(me: Attendee, attendee_id: int) -> Attendee:
