@@ -78,14 +78,15 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 def _static_urls(app: Flask) -> None:
     """`asset('app.css')`: a static URL carrying a hash of the file, so it can be cached for a year."""
-    hashes: dict[str, str] = {}
+    urls: dict[tuple[str, str], str] = {}
 
     def asset(filename: str) -> str:
-        if filename not in hashes:
+        from flask import has_request_context, request, url_for
+        key = (request.script_root if has_request_context() else "", filename)  # built once per mount point and file
+        if key not in urls:
             data = (Path(app.static_folder) / filename).read_bytes()
-            hashes[filename] = hashlib.sha256(data).hexdigest()[:10]
-        from flask import url_for
-        return url_for("static", filename=filename, v=hashes[filename])
+            urls[key] = url_for("static", filename=filename, v=hashlib.sha256(data).hexdigest()[:10])
+        return urls[key]
 
     app.jinja_env.globals["asset"] = asset
     from conference.attendees.channels import channel_display, channel_href

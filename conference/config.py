@@ -56,6 +56,9 @@ def from_environment(instance_path: str) -> dict:
         # How many proxies (load balancer, nginx) sit in front and set X-Forwarded-For/-Proto.
         "TRUSTED_PROXIES": int(env.get("TRUSTED_PROXIES", "0") or 0),
         "PERMANENT_SESSION_LIFETIME": timedelta(days=400),
+        # The cookie is set when the session changes (sign-in, a new CSRF token), not re-signed
+        # on every page: 400 days from sign-in is what browsers keep a cookie at most anyway.
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "SIGN_IN_LINK_MINUTES": 15,
         "MAX_CONTENT_LENGTH": 2 * 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 100_000,   # one multipart text field

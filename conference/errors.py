@@ -52,8 +52,11 @@ def init_app(app: Flask) -> None:
         message = ("Please wait a minute, then try again. We limit how fast codes and sign-in emails can be "
                    "tried so that nobody can guess their way to other people's badges.")
         if request.is_json:  # the scanner's sync: JSON it can act on (it keeps the scans and retries)
-            return jsonify(error="rate_limited", message=message), 429
-        return page(429, "Too many tries in a short time", message)
+            response = jsonify(error="rate_limited", message=message), 429
+        else:
+            response = page(429, "Too many tries in a short time", message)
+        retry_after = getattr(error, "retry_after", None)  # badge lookups (ratelimits.badge_lookup)
+        return (*response, {"Retry-After": str(retry_after)}) if retry_after else response
 
     @app.errorhandler(500)
     def server_error(error):

@@ -150,12 +150,13 @@ def _interests(value) -> list[InterestRow]:
 
 def card_for(code: str, viewer_id: int | None) -> Card | None:
     """The card behind a (normalised) badge code as `viewer_id` sees it; None if no badge has it."""
-    connection = db.session.connection()
-    dialect = connection.dialect.name
+    dialect = db.engine.dialect.name
     statement = _statements.get(dialect)
     if statement is None:
         statement = _statements[dialect] = _statement(dialect)
-    row = connection.execute(statement, {"code": code, "viewer": viewer_id or 0}).first()
+    # One statement that writes nothing: autocommit spares the BEGIN and ROLLBACK round trips.
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        row = connection.execute(statement, {"code": code, "viewer": viewer_id or 0}).first()
     if row is None:
         return None
     (s_id, s_conference_id, name, role, school, district, state, hidden, c_name, c_slug, s_interests, channels,
