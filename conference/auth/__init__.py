@@ -37,12 +37,17 @@ def sign_out() -> None:
     session.clear()
 
 
+def to_sign_in():
+    """The sign-in page, coming back here afterwards."""
+    return redirect(url_for("auth.request_link", next=request.full_path.rstrip("?")))
+
+
 def login_required(view):
     """Send signed-out people to the sign-in page, and back here afterwards."""
     @wraps(view)
     def wrapped(*args, **kwargs):
         if g.attendee is None:
-            return redirect(url_for("auth.request_link", next=request.full_path.rstrip("?")))
+            return to_sign_in()
         return view(*args, **kwargs)
     return wrapped
 

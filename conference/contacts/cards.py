@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date
 
 from sqlalchemy import text
 
@@ -22,7 +23,7 @@ _INTERESTS = """(SELECT {agg}({arr}(ai.interest_id, ai.offers, ai.seeks, i.name,
 
 _CARD = """
 SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.hidden,
-       sc.name, sc.slug,
+       sc.name, sc.slug, sc.timezone, sc.closes_on, sc.retain_until,
        {subject_interests},
        (SELECT {agg}({arr}(ch.kind, ch.value, ch.visibility)) FROM channel ch WHERE ch.attendee_id = s.id),
        v.id, v.conference_id, vc.name, vc.slug,
@@ -41,8 +42,18 @@ WHERE s.badge_code = :code
 @dataclass(frozen=True, slots=True)
 class Named:
     name: str
-    slug: str = ""
     position: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """What a card needs of a conference: its name and join link, and whether it has closed."""
+
+    name: str
+    slug: str
+    timezone: str = "UTC"
+    closes_on: date | None = None
+    retain_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +81,7 @@ class Person(InterestsMixin):
 
     id: int
     conference_id: int
-    conference: Named
+    conference: Event
     interests: list[InterestRow]
     name: str = ""
     role: str = ""
@@ -100,6 +111,7 @@ class Saved:
 
 @dataclass(frozen=True)
 class Card:
+    code: str                 # the subject's badge code, normalised
     subject: Person
     viewer: Person | None
     connection: Saved | None
@@ -143,8 +155,12 @@ def _json(value) -> list:
     return json.loads(value) if isinstance(value, str) else value
 
 
+def _date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives text
+
+
 def _interests(value) -> list[InterestRow]:
-    return [InterestRow(interest_id, bool(offers), bool(seeks), Named(name, position=position))
+    return [InterestRow(interest_id, bool(offers), bool(seeks), Named(name, position))
             for interest_id, offers, seeks, name, position in _json(value)]
 
 
@@ -159,13 +175,15 @@ def card_for(code: str, viewer_id: int | None) -> Card | None:
         row = connection.execute(statement, {"code": code, "viewer": viewer_id or 0}).first()
     if row is None:
         return None
-    (s_id, s_conference_id, name, role, school, district, state, hidden, c_name, c_slug, s_interests, channels,
-     v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags, saved_me) = row
-    subject = Person(id=s_id, conference_id=s_conference_id, conference=Named(c_name, c_slug),
+    (s_id, s_conference_id, name, role, school, district, state, hidden, c_name, c_slug, c_timezone, closes_on,
+     retain_until, s_interests, channels, v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags,
+     saved_me) = row
+    event = Event(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
+    subject = Person(id=s_id, conference_id=s_conference_id, conference=event,
                      interests=_interests(s_interests), name=name, role=role, school=school or "",
                      district=district or "", state=state or "", hidden=bool(hidden),
                      channels=[ChannelRow(*c) for c in _json(channels)])
     viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
-                                              conference=Named(vc_name, vc_slug), interests=_interests(v_interests))
-    return Card(subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
+                                              conference=Event(vc_name, vc_slug), interests=_interests(v_interests))
+    return Card(code=code, subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
                 saved_me=bool(saved_me))

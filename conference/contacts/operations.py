@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from conference.attendees.models import Attendee, Channel
+from conference.contacts.cards import Card, Saved
 from conference.contacts.models import Connection
 from conference.errors import DomainError
 from conference.events.models import utcnow
@@ -57,12 +58,46 @@ def connection_between(owner: Attendee, contact: Attendee) -> Connection | None:
         Connection.owner_id == owner.id, Connection.contact_id == contact.id))
 
 
-def save_contact(owner: Attendee, contact: Attendee, note: str = "", tags: str = "") -> Connection:
-    """Save `contact` for `owner`, or update the one saved contact. Safe when two saves race."""
+def check_can_save(owner, contact) -> None:
+    """Nobody saves themselves, or someone from another conference (Attendees or card Persons)."""
     if owner.id == contact.id:
         raise DomainError("That's your own badge. Show it to others so they can save you.")
     if owner.conference_id != contact.conference_id:
         raise DomainError("This badge is from another conference, so it can't be saved here.")
+
+
+def insert_on_conflict(table):
+    """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+ in development)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def save_from_card(card: Card, note: str = "", tags: str = "") -> Saved:
+    """Save the card's person for its viewer, or update the one saved contact, in one statement:
+    the row is inserted, or (saved already, or saved at this moment from another tab) updated."""
+    owner, contact = card.viewer, card.subject
+    check_can_save(owner, contact)
+    note, tags = clean_note(note), clean_tags(tags)
+    if card.connection is None:
+        ensure_open(contact.conference)  # after closing, notes can change but nobody new is saved
+    now = utcnow()
+    table = Connection.__table__
+    statement = insert_on_conflict(table).values(
+        conference_id=contact.conference_id, owner_id=owner.id, contact_id=contact.id, note=note, tags=tags,
+        created_at=now, updated_at=now)
+    connection_id = db.session.execute(
+        statement.on_conflict_do_update(index_elements=[table.c.owner_id, table.c.contact_id],
+                                        set_={"note": note, "tags": tags, "updated_at": now})
+        .returning(table.c.id)).scalar_one()
+    return Saved(connection_id, note, tags)
+
+
+def save_contact(owner: Attendee, contact: Attendee, note: str = "", tags: str = "") -> Connection:
+    """Save `contact` for `owner`, or update the one saved contact. Safe when two saves race."""
+    check_can_save(owner, contact)
     note, tags = clean_note(note), clean_tags(tags)
     connection = connection_between(owner, contact)
     if connection is None:

@@ -4,14 +4,14 @@ from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from conference.attendees.models import CHANNELS
-from conference.auth import login_required
+from conference.auth import login_required, to_sign_in
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
 from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.forms import NoteForm, SaveContactForm
-from conference.contacts.operations import (attendee_by_code, connection_between, contacts_for, owned_connection,
-                                            remove_contact, save_contact, savers_of, update_note, visible_channels)
+from conference.contacts.operations import (contacts_for, owned_connection, remove_contact, save_from_card, savers_of,
+                                            update_note, visible_channels)
 from conference.errors import DomainError
 from conference.extensions import db, htmx
 from conference.htmx import render
@@ -26,80 +26,74 @@ def _channels(subject, viewer):
     return sorted(visible_channels(subject, viewer), key=lambda c: order.index(c.kind))
 
 
-def _card_context(subject, form=None, saved=False, status=200):
-    me = g.attendee
-    connection = connection_between(me, subject) if me and me.id != subject.id else None
-    if form is None:
-        form = SaveContactForm(formdata=None, note=connection.note if connection else "",
-                               tags=", ".join(connection.tag_list) if connection else "")
-    same_conference = me is not None and me.conference_id == subject.conference_id
-    return dict(subject=subject, form=form, connection=connection, saved=saved, status=status,
-                channels=_channels(subject, me), code=display(subject.badge_code),
-                match=match_between(me, subject) if same_conference else None,
-                same_conference=same_conference,
-                # "Hide me ... from the signed-out card": nothing identifying outside the conference.
-                private=subject.hidden and not same_conference)
-
-
 def _unknown_code(typed: str, message: str):
     return render("badges/enter.html", typed=typed, error=message, status=404, not_found=True)
+
+
+def _find_card(code: str):
+    """The card behind a typed or scanned code, or the page to show instead (unknown, malformed, removed)."""
+    try:
+        normal = normalise(code)
+    except MalformedCode as bad:
+        return None, _unknown_code(code, str(bad))
+    found = card_for(normal, session.get("attendee_id"))
+    if found is None and is_retired(normal):
+        return None, render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
+                            error="This badge was removed: its owner deleted their account.")
+    if found is None:
+        return None, _unknown_code(code, "No badge has this code. Check it against the badge and type it again.")
+    return found, None
+
+
+def _card_page(found, block=None, form=None, connection=None, saved=False, status=200):
+    """The card (or, for htmx, one block of it) as its viewer sees it; `form` holds what was typed."""
+    subject = found.subject
+    g.own_viewer = True  # the card read its viewer in its own query: `me` below, not g.attendee
+    return render("contacts/card.html", block, me=found.viewer, subject=subject, form=form,
+                  connection=connection or found.connection, saved=saved, status=status,
+                  channels=found.visible_channels, code=display(found.code),
+                  same_conference=found.same_conference,
+                  match=match_between(found.viewer, subject) if found.same_conference else None,
+                  # "Hide me ... from the signed-out card": nothing identifying outside the conference.
+                  private=subject.hidden and not found.same_conference)
 
 
 @bp.get("/c/<code>")
 @ratelimits.badge_lookup
 def card(code: str):
     """A badge's card: who this is, what we share, and Save with a note."""
-    try:
-        normal = normalise(code)
-    except MalformedCode as bad:
-        return _unknown_code(code, str(bad))
-    found = card_for(normal, session.get("attendee_id"))
-    if found is None:
-        if is_retired(normal):
-            return render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
-                          error="This badge was removed: its owner deleted their account.")
-        return _unknown_code(code, "No badge has this code. Check it against the badge and type it again.")
-    subject, connection = found.subject, found.connection
-    g.own_viewer = True  # the card read its viewer itself: `me` below, not g.attendee
-    return render("contacts/card.html", me=found.viewer, subject=subject, connection=connection,
-                  form=SaveContactForm(formdata=None, note=connection.note if connection else "",
-                                       tags=", ".join(connection.tag_list) if connection else ""),
-                  saved=bool(request.args.get("saved")), status=200, channels=found.visible_channels,
-                  code=display(normal), same_conference=found.same_conference,
-                  match=match_between(found.viewer, subject) if found.same_conference else None,
-                  private=subject.hidden and not found.same_conference)
+    found, instead = _find_card(code)
+    return instead or _card_page(found, saved=bool(request.args.get("saved")))
 
 
 @bp.post("/c/<code>/save")
-@login_required
 def save(code: str):
     """Save (or update) this person in my contacts."""
-    try:
-        subject = attendee_by_code(normalise(code))
-    except MalformedCode:
-        subject = None
-    if subject is None:
+    if not session.get("attendee_id"):
+        return to_sign_in()
+    found, instead = _find_card(code)
+    if found is not None and found.viewer is None:  # signed in as someone whose account is gone
+        return to_sign_in()
+    if found is None:
         return _unknown_code(code, "No badge has this code, so there was nobody to save.")
     form = SaveContactForm()
     if form.validate_on_submit():
         try:
-            save_contact(g.attendee, subject, form.note.data or "", form.tags.data or "")
-            if form.next.data == "contacts":
-                response = redirect(url_for("contacts.index"), 303)
-            elif htmx and not htmx.boosted:
-                # Rendered before the commit, while both people are still loaded (no reload after it).
-                response = render("contacts/card.html", "save_form", **_card_context(subject, saved=True))
-            else:
-                response = redirect(url_for("contacts.card", code=display(subject.badge_code), saved=1), 303)
+            connection = save_from_card(found, form.note.data or "", form.tags.data or "")
             db.session.commit()
-            return response
         except DomainError as error:
             db.session.rollback()
             if error.field in ("note", "tags"):
                 form[error.field].errors = [error.message]
             else:
                 form.form_errors.append(error.message)
-    return render("contacts/card.html", "save_form", **_card_context(subject, form=form, status=422))
+        else:
+            if form.next.data == "contacts":
+                return redirect(url_for("contacts.index"), 303)
+            if htmx and not htmx.boosted:
+                return _card_page(found, "save_form", connection=connection, saved=True)
+            return redirect(url_for("contacts.card", code=display(found.code), saved=1), 303)
+    return _card_page(found, "save_form", form=form, status=422)
 
 
 def _interest_filter() -> int | None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import noload
 from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.models import Connection
-from conference.contacts.operations import clean_note
+from conference.contacts.operations import check_can_save, clean_note, insert_on_conflict
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import closed_message, is_closed
@@ -48,15 +48,6 @@ class QueuedScan:
     scanned_at: datetime | None
 
 
-def _insert(model):
-    """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+ in development)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model)
-
-
 def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, datetime | None]]
                ) -> dict[uuid.UUID, tuple[bool, int | None]]:
     """Save scans (client UUID, contact, cleaned note, time) for `owner`: each UUID once, notes added.
@@ -70,7 +61,7 @@ def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, date
         return {}
     now = utcnow()
     claimed = set(db.session.scalars(
-        _insert(ScanReceipt).values([
+        insert_on_conflict(ScanReceipt).values([
             {"owner_id": owner.id, "client_uuid": client_uuid, "contact_id": contact.id, "scanned_at": at,
              "received_at": now} for client_uuid, contact, _, at in sorted(scans, key=lambda s: s[0])])
         .on_conflict_do_nothing(index_elements=["owner_id", "client_uuid"])
@@ -89,7 +80,7 @@ def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, date
     missing = [cid for cid in notes if cid not in existing]
     if missing:
         created = db.session.execute(
-            _insert(Connection).values([
+            insert_on_conflict(Connection).values([
                 {"conference_id": owner.conference_id, "owner_id": owner.id, "contact_id": cid,
                  "note": NOTE_SEPARATOR.join(notes[cid]), "tags": "", "created_at": first_seen[cid] or now,
                  "updated_at": now} for cid in sorted(missing)])
@@ -120,13 +111,6 @@ def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, date
     return {client_uuid: (client_uuid in claimed, existing.get(contact.id)) for client_uuid, contact, _, _ in scans}
 
 
-def _check(owner: Attendee, contact: Attendee) -> None:
-    if owner.id == contact.id:
-        raise DomainError("That's your own badge. Show it to others so they can save you.")
-    if owner.conference_id != contact.conference_id:
-        raise DomainError("This badge is from another conference, so it can't be saved here.")
-
-
 def _already_saved(owner: Attendee, contact_ids) -> set[int]:
     return set(db.session.scalars(select(Connection.contact_id).where(
         Connection.owner_id == owner.id, Connection.contact_id.in_(contact_ids))))
@@ -135,7 +119,7 @@ def _already_saved(owner: Attendee, contact_ids) -> set[int]:
 def record_scan(owner: Attendee, contact: Attendee, client_uuid: uuid.UUID, note: str = "",
                 scanned_at: datetime | None = None) -> tuple[int | None, bool]:
     """Save one scan made on `owner`'s phone: (connection id, False when this UUID was saved before)."""
-    _check(owner, contact)
+    check_can_save(owner, contact)
     if is_closed(owner.conference) and not _already_saved(owner, [contact.id]):
         raise DomainError(closed_message(owner.conference))  # notes still change; nobody new is saved
     new, connection_id = save_scans(owner, [(client_uuid, contact, clean_note(note), scanned_at)])[client_uuid]
@@ -209,7 +193,7 @@ def sync_scans(owner: Attendee, items: list) -> list[ScanResult]:
             results.append(ScanResult(scan.raw_uuid, "unknown", message))
             continue
         try:
-            _check(owner, contact)
+            check_can_save(owner, contact)
             note = clean_note(scan.note)
         except DomainError as error:
             results.append(ScanResult(scan.raw_uuid, "malformed" if error.field == "note" else "refused",
