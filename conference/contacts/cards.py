@@ -164,15 +164,21 @@ def _interests(value) -> list[InterestRow]:
             for interest_id, offers, seeks, name, position in _json(value)]
 
 
-def card_for(code: str, viewer_id: int | None) -> Card | None:
-    """The card behind a (normalised) badge code as `viewer_id` sees it; None if no badge has it."""
+def card_for(code: str, viewer_id: int | None, for_update: bool = False) -> Card | None:
+    """The card behind a (normalised) badge code as `viewer_id` sees it; None if no badge has it.
+
+    To look (for_update False) it is read outside a transaction, which spares the BEGIN and
+    ROLLBACK round trips; to save, inside the session's transaction, on the connection the save uses."""
     dialect = db.engine.dialect.name
     statement = _statements.get(dialect)
     if statement is None:
         statement = _statements[dialect] = _statement(dialect)
-    # One statement that writes nothing: autocommit spares the BEGIN and ROLLBACK round trips.
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-        row = connection.execute(statement, {"code": code, "viewer": viewer_id or 0}).first()
+    params = {"code": code, "viewer": viewer_id or 0}
+    if for_update:
+        row = db.session.connection().execute(statement, params).first()
+    else:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            row = connection.execute(statement, params).first()
     if row is None:
         return None
     (s_id, s_conference_id, name, role, school, district, state, hidden, c_name, c_slug, c_timezone, closes_on,

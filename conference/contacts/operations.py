@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import DateTime, bindparam, exists, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
@@ -75,6 +75,14 @@ def insert_on_conflict(table):
     return insert(table)
 
 
+# The same SQL on PostgreSQL and SQLite (3.35+): a text statement compiles once per process.
+_UPSERT = text("""
+INSERT INTO connection (conference_id, owner_id, contact_id, note, tags, created_at, updated_at)
+VALUES (:conference_id, :owner_id, :contact_id, :note, :tags, :now, :now)
+ON CONFLICT (owner_id, contact_id) DO UPDATE SET note = excluded.note, tags = excluded.tags, updated_at = excluded.updated_at
+RETURNING id""").bindparams(bindparam("now", type_=DateTime()))
+
+
 def save_from_card(card: Card, note: str = "", tags: str = "") -> Saved:
     """Save the card's person for its viewer, or update the one saved contact, in one statement:
     the row is inserted, or (saved already, or saved at this moment from another tab) updated."""
@@ -83,15 +91,9 @@ def save_from_card(card: Card, note: str = "", tags: str = "") -> Saved:
     note, tags = clean_note(note), clean_tags(tags)
     if card.connection is None:
         ensure_open(contact.conference)  # after closing, notes can change but nobody new is saved
-    now = utcnow()
-    table = Connection.__table__
-    statement = insert_on_conflict(table).values(
-        conference_id=contact.conference_id, owner_id=owner.id, contact_id=contact.id, note=note, tags=tags,
-        created_at=now, updated_at=now)
-    connection_id = db.session.execute(
-        statement.on_conflict_do_update(index_elements=[table.c.owner_id, table.c.contact_id],
-                                        set_={"note": note, "tags": tags, "updated_at": now})
-        .returning(table.c.id)).scalar_one()
+    connection_id = db.session.connection().execute(_UPSERT, {
+        "conference_id": contact.conference_id, "owner_id": owner.id, "contact_id": contact.id, "note": note,
+        "tags": tags, "now": utcnow()}).scalar_one()
     return Saved(connection_id, note, tags)
 
 

@@ -30,13 +30,13 @@ def _unknown_code(typed: str, message: str):
     return render("badges/enter.html", typed=typed, error=message, status=404, not_found=True)
 
 
-def _find_card(code: str):
+def _find_card(code: str, for_update: bool = False):
     """The card behind a typed or scanned code, or the page to show instead (unknown, malformed, removed)."""
     try:
         normal = normalise(code)
     except MalformedCode as bad:
         return None, _unknown_code(code, str(bad))
-    found = card_for(normal, session.get("attendee_id"))
+    found = card_for(normal, session.get("attendee_id"), for_update)
     if found is None and is_retired(normal):
         return None, render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
                             error="This badge was removed: its owner deleted their account.")
@@ -71,7 +71,7 @@ def save(code: str):
     """Save (or update) this person in my contacts."""
     if not session.get("attendee_id"):
         return to_sign_in()
-    found, instead = _find_card(code)
+    found, instead = _find_card(code, for_update=True)
     if found is not None and found.viewer is None:  # signed in as someone whose account is gone
         return to_sign_in()
     if found is None:
