@@ -13,7 +13,8 @@
 3. Digests: `send_digests` for the 2,000-attendee conference, rendering each digest and its vCard
    and handing it to the mail backend: the development outbox (files), and SMTP to a local
    server that accepts everything (one connection per message, as send_mail does).
-Prints Markdown; --write-docs also replaces this benchmark's block in docs/benchmarks.md.
+Prints Markdown; --write-docs also replaces this benchmark's block in docs/benchmarks.md
+(--people-only skips step 3 and keeps the digest figures already there, marked as older).
 """
 from __future__ import annotations
 
@@ -148,7 +149,7 @@ def bench_people(app, ids: dict, rng: random.Random, samples: int) -> dict:
 
     from conference.attendees.models import Attendee
     from conference.extensions import db
-    from conference.network.operations import _ranked, mentoring_interest_ids
+    from conference.network.operations import _ranked, conference_facts
 
     client = app.test_client()
     people = [ids["first_big"] + rng.randrange(BIG) for _ in range(samples)]
@@ -169,34 +170,36 @@ def bench_people(app, ids: dict, rng: random.Random, samples: int) -> dict:
             assert response.status_code == 200, response.status_code
     shown = response.text.count('class="suggestion"')
     with app.app_context():
-        mentoring = mentoring_interest_ids(ids["big"])
         for attendee_id in people:
             me = db.session.get(Attendee, attendee_id)
             _ = me.interests
             started = time.perf_counter()
-            _ranked(me, 10, mentoring)
+            _ranked(me, 10, conference_facts(me.conference_id))
             timings["query"].append((time.perf_counter() - started) * 1000)
             db.session.expunge_all()
-        # The plan, for one attendee, by capturing the statement the ranking runs.
+        # The plans, for one attendee, by capturing the statements the ranking runs: the
+        # candidate pool, then the scoring.
         me = db.session.get(Attendee, people[0])
+        facts = conference_facts(me.conference_id)
         statements = []
         from sqlalchemy import event
         listener = lambda conn, cursor, statement, params, context, many: statements.append((statement, params))  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
-        _ranked(me, 10, mentoring)
+        _ranked(me, 10, facts)
         event.remove(db.engine, "before_cursor_execute", listener)
-        statement, params = statements[-1]
         raw = db.session.connection().connection.driver_connection
-        with raw.cursor() as cursor:
-            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
+        plans = []
+        for statement, params in statements[-2:]:
+            with raw.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) " + statement, params)
+                plans.append("\n".join(row[0] for row in cursor.fetchall()))
         counts = db.session.execute(text(
             "SELECT (SELECT count(*) FROM attendee WHERE conference_id = :c), "
             "(SELECT count(*) FROM connection WHERE conference_id = :c), "
             "(SELECT count(*) FROM attendee_interest ai JOIN attendee a ON a.id = ai.attendee_id "
             "WHERE a.conference_id = :c)"), {"c": ids["big"]}).one()
         db.session.remove()
-    return {"timings": timings, "plan": plan, "counts": counts, "shown": shown, "samples": samples}
+    return {"timings": timings, "plans": plans, "counts": counts, "shown": shown, "samples": samples}
 
 
 class AcceptingSMTP(socketserver.StreamRequestHandler):
@@ -282,35 +285,23 @@ def plan_summary(plan: str) -> str:
     return "\n".join(kept)
 
 
-def markdown(people: dict, digests: dict, url: str, seconds_seeding: float, loads: tuple) -> str:
+def markdown(people: dict, digests: dict | None, url: str, seconds_seeding: float, loads: tuple) -> str:
     t = people["timings"]
     rows = []
     for key, label in (("compact", "contacts page's lazy block, htmx (3 suggestions)"),
                        ("full", "People to meet page, whole page (10)"),
-                       ("query", "ranking query alone (10)")):
+                       ("query", "ranking alone: its 3 statements (10)")):
         cpu = (f"{statistics.median(t[key + '_cpu']):.1f} | {percentile(t[key + '_cpu'], 95):.1f}"
                if key + "_cpu" in t else "– | –")
         rows.append(f"| {label} | {statistics.median(t[key]):.1f} | {percentile(t[key], 95):.1f} | {cpu} |")
     attendees, connections, interest_rows = people["counts"]
     worst_p95 = max(percentile(t["compact"], 95), percentile(t["full"], 95))
-    digest_rows = []
-    labels = {"outbox": "development outbox (files)", "smtp": "SMTP to a local server, a connection per message"}
-    for key, r in digests.items():
-        if not isinstance(key, tuple):
-            continue
-        name, workers = key
-        cpu = f"{r['cpu']:.1f}" if workers == 1 else "in the workers"
-        digest_rows.append(f"| {labels[name]} | {workers} | {r['sent']:,} | {r['seconds']:.1f} | "
-                           f"{r['seconds'] / max(1, r['sent']) * 1000:.1f} ms | {cpu} | {r['load']:.1f} |")
-    best = min(r["seconds"] for k, r in digests.items() if isinstance(k, tuple))
-    single = digests[("outbox", 1)]
-    cpu_ms = single["cpu"] / max(1, single["sent"]) * 1000
     host = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     return f"""{HEADING}
 
 {BLOCK_START}
 Measured {datetime.now(timezone.utc):%Y-%m-%d} on {host}; PostgreSQL on the same machine.
-Command: `BENCH_DATABASE_URL=postgresql://…/bench python bench/after_event.py --write-docs`
+Command: `BENCH_DATABASE_URL=postgresql://…/bench python bench/after_event.py --write-docs{"" if digests else " --people-only"}`
 (seeding took {seconds_seeding:.0f} s). **Load average during the run: {loads[0]:.1f} at the start,
 {loads[1]:.1f} at the end, on {os.cpu_count()} CPUs** (other work shared the machine): wall times
 are inflated by that much waiting; the CPU columns show this process's own work.
@@ -328,17 +319,41 @@ rows in one conference; {people['samples']} random attendees, server time per re
 How it stays small: candidates come from each of the attendee's interests (and the mentoring
 ones), {POOL} people on either side of a point in the conference fixed per viewer, read in
 attendee order from the index `ix_attendee_interest_match (interest_id, attendee_id, offers,
-seeks)`; only that pool (a few thousand rows, not the {interest_rows:,}) is scored in one statement
-(complementary offer/seek above shared interests, plus the mentoring fit from role and years in
-role), with self, hidden, saved, saved-me and dismissed people removed by anti-joins before `LIMIT`.
-A conference where no interest has more than {2 * POOL} people is ranked in full. Only the winners
-are loaded as objects, for their reasons. The plan for one attendee:
+seeks)`; only that pool (a few hundred to a few thousand people, not the {interest_rows:,} interest rows) is
+scored (complementary offer/seek above shared interests, plus the mentoring fit from role and
+years in role), with self, hidden, saved, saved-me and dismissed people removed by anti-joins
+before `LIMIT`. A conference where no interest has more than {2 * POOL} people is ranked in full.
+A request makes three statements for the ranking: the conference's span of attendee ids and its
+mentoring interests; the pool; and the scoring, which takes the pool as one array parameter,
+reads each candidate and their interest rows by primary key, and returns the winners with their
+interests for the reasons. (With the pool inside the scoring statement, PostgreSQL expected
+thousands of candidates and hash-joined a scan of every attendee and interest row.) The
+statements are built once per shape with the viewer's figures as parameters. The plans for one
+attendee, the pool then the scoring:
 
 ```
-{plan_summary(people['plan'])}
+{chr(10).join(plan_summary(plan) + chr(10) for plan in people['plans']).rstrip()}
 ```
 
-**Digests**: {SMALL:,} attendees with {SMALL_CONTACTS} contacts each (notes, shared channels, some
+{digests_markdown(digests) if digests else kept_digests()}
+{BLOCK_END}
+"""
+
+
+def digests_markdown(digests: dict) -> str:
+    digest_rows = []
+    labels = {"outbox": "development outbox (files)", "smtp": "SMTP to a local server, a connection per message"}
+    for key, r in digests.items():
+        if not isinstance(key, tuple):
+            continue
+        name, workers = key
+        cpu = f"{r['cpu']:.1f}" if workers == 1 else "in the workers"
+        digest_rows.append(f"| {labels[name]} | {workers} | {r['sent']:,} | {r['seconds']:.1f} | "
+                           f"{r['seconds'] / max(1, r['sent']) * 1000:.1f} ms | {cpu} | {r['load']:.1f} |")
+    best = min(r["seconds"] for k, r in digests.items() if isinstance(k, tuple))
+    single = digests[("outbox", 1)]
+    cpu_ms = single["cpu"] / max(1, single["sent"]) * 1000
+    return f"""**Digests**: {SMALL:,} attendees with {SMALL_CONTACTS} contacts each (notes, shared channels, some
 shared only with people saved back) and an open follow-up; each digest rendered with its vCard
 attachment of all contacts and handed to the mail backend, each recorded in `digest_delivery`
 (`flask send-digests --workers N` shares attendees among N processes). Target: at most
@@ -354,9 +369,20 @@ attachment of all contacts and handed to the mail backend, each recorded in `dig
 {SMALL:,} digests, and `--workers N` divides that by the free CPUs (about {cpu_ms * SMALL / 2000:.0f} s with two).
 About half of a digest's CPU is its vCard (vobject, about 0.8 ms per contact), a tenth the
 per-contact look-up of channels shared only with people saved back; a real mail server's latency
-adds to the SMTP row (send_mail opens one connection per message).
-{BLOCK_END}
-"""
+adds to the SMTP row (send_mail opens one connection per message)."""
+
+
+def kept_digests() -> str:
+    """With --people-only: the digests part of the block already in the docs, said to be older."""
+    current = DOCS.read_text() if DOCS.exists() else ""
+    if BLOCK_START not in current or "**Digests**" not in current.split(BLOCK_START, 1)[1]:
+        return "**Digests**: not measured in this run (`--people-only`)."
+    block = current.split(BLOCK_START, 1)[1].split(BLOCK_END, 1)[0]
+    measured = block.split("Measured ", 1)[1].split(" ", 1)[0] if "Measured " in block else "an earlier run"
+    kept = "**Digests**" + block.split("**Digests**", 1)[1].rstrip("\n")
+    if "(From the run of" not in kept:
+        kept += f"\n(From the run of {measured}: this run measured people to meet only, with `--people-only`.)"
+    return kept
 
 
 def write_docs(section: str) -> None:
@@ -376,6 +402,8 @@ def main() -> None:
     parser.add_argument("--write-docs", action="store_true")
     parser.add_argument("--people", type=int, default=int(os.environ.get("BENCH_PEOPLE", "300")))
     parser.add_argument("--seed", type=int, default=6)
+    parser.add_argument("--people-only", action="store_true",
+                        help="skip the digests; --write-docs keeps the digest figures already in the docs")
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgres"):
@@ -400,7 +428,7 @@ def main() -> None:
     seeding = time.perf_counter() - started
     print(f"seeded in {seeding:.0f} s", file=sys.stderr)
     people = bench_people(app, ids, rng, args.people)
-    digests = bench_digests(app, ids)
+    digests = None if args.people_only else bench_digests(app, ids)
     section = markdown(people, digests, url, seeding, (load_start, os.getloadavg()[0]))
     print(section)
     if args.write_docs:
