@@ -1,6 +1,6 @@
 -- wrk script for bench/run.py: `wrk ... -s bench/load.lua URL -- MODE DATAFILE`.
 -- MODE: card (GET /c/<code> of a random other attendee), save (htmx POST /c/<code>/save with a
--- note and the session's real CSRF token), bare (GET /bare). DATAFILE is a Lua file written by
+-- note and the session's real CSRF token), bare (GET /bare), floor (GET /floor/<code> of bench/floor_app.py). DATAFILE is a Lua file written by
 -- run.py returning {cookie_name=, sessions = {{cookie=, token=, index=, ip=}, ...}, codes = {...}}.
 -- Each request picks a random signed-in attendee, so the load comes from many different people,
 -- each with their own address in X-Forwarded-For (the app runs with TRUSTED_PROXIES=1, as behind
@@ -38,6 +38,9 @@ function request()
   local headers = {["Cookie"] = cookie_name .. "=" .. s.cookie, ["Accept-Encoding"] = "gzip", ["X-Forwarded-For"] = s.ip}
   if mode == "card" then
     return wrk.format("GET", "/c/" .. code, headers)
+  end
+  if mode == "floor" then
+    return wrk.format("GET", "/floor/" .. code, headers)
   end
   headers["Content-Type"] = "application/x-www-form-urlencoded"
   headers["HX-Request"] = "true"

@@ -4,13 +4,14 @@
 
 1. Rebuilds the schema on BENCH_DATABASE_URL and seeds one conference, 2,000 attendees and 40,000
    connections (bench/seed.py).
-2. Starts two gunicorns from the Procfile's `web:` line (same workers and threads, bound to
-   127.0.0.1 on free ports): the app, and bench/bare_app.py.
+2. Starts three gunicorns from the Procfile's `web:` line (same workers and threads, bound to
+   127.0.0.1 on free ports): the app, bench/bare_app.py, and bench/floor_app.py (the cheapest
+   signed-in page that reads the database: where ours/bare tops out on this stack).
 3. Signs in BENCH_SESSIONS attendees (a session cookie signed with the app's SECRET_KEY), and for
    each fetches a card page once to get its real CSRF token.
 4. Loads each target from a second process with wrk (bench/load.lua), BENCH_CLIENTS connections
    for BENCH_SECONDS: GET /c/<code> of random other attendees, the htmx save POST with a note,
-   and the bare route.
+   the floor route and the bare route.
 5. Measures the bytes a phone downloads on a first visit to /me/badge (HTML + CSS + JS, gzip).
 Prints Markdown; --write-docs also replaces the generated block in docs/benchmarks.md.
 """
@@ -46,6 +47,7 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 HEADING = "## Issue 2: attendee loop"
 BLOCK_START, BLOCK_END = "<!-- bench/run.py: start -->", "<!-- bench/run.py: end -->"
 TARGET_RATIO, TARGET_P95_MS, TARGET_KB = 0.5, 50.0, 60.0
+MODES = ("card", "save", "floor", "bare")
 
 
 # --- servers -------------------------------------------------------------------------------------
@@ -425,8 +427,10 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
              "| target | requests/s | p50 ms | p95 ms | p99 ms | ours/bare (rps) | responses |",
              "|---|---:|---:|---:|---:|---:|---|"]
     labels = {"card": "GET /c/<code> (card of a random other attendee)",
-              "save": "POST /c/<code>/save (htmx, note + tags)", "bare": "GET /bare (bare Flask route)"}
-    for mode in ("card", "save", "bare"):
+              "save": "POST /c/<code>/save (htmx, note + tags)",
+              "floor": "GET /floor/<code> (the floor: session + one SELECT + a tiny template)",
+              "bare": "GET /bare (bare Flask route)"}
+    for mode in MODES:
         r = results[mode]
         ratio = "—" if mode == "bare" else f"{r['rps'] / bare['rps']:.2f}"
         statuses = ", ".join(f"{n:,}× {s}" for s, n in sorted(r["statuses"].items()))
@@ -437,7 +441,7 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
     lines += ["", f"The same targets with one client and no think time ({meta['solo_seconds']} s each): the time a "
               "request takes when it does not queue behind others.", "",
               "| target | requests/s | p50 ms | p95 ms | p99 ms |", "|---|---:|---:|---:|---:|"]
-    for mode in ("card", "save", "bare"):
+    for mode in MODES:
         r = results[mode]["solo"]
         lines.append(f"| {mode} | {r['rps']:,.0f} | {r['p50_us'] / 1000:.1f} | {r['p95_us'] / 1000:.1f} | "
                      f"{r['p99_us'] / 1000:.1f} |")
@@ -447,7 +451,7 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
               "| target | app (gunicorn) | PostgreSQL | wrk | other | machine busy | bare/ours by CPU cost |",
               "|---|---:|---:|---:|---:|---:|---:|"]
     bare_cost = bare["cpu_ms"]["app"] + bare["cpu_ms"]["db"]
-    for mode in ("card", "save", "bare"):
+    for mode in MODES:
         c = results[mode]["cpu_ms"]
         cost_ratio = "—" if mode == "bare" else f"{bare_cost / max(c['app'] + c['db'], 1e-9):.2f}"
         lines.append(f"| {mode} | {c['app']:.2f} | {c['db']:.2f} | {c['wrk']:.2f} | {c['other']:.2f} | "
@@ -477,6 +481,9 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
         checks.append(f"{mode}: ratio {ratio:.2f} {'meets' if ratio >= TARGET_RATIO else 'misses'} ≥ {TARGET_RATIO}, "
                       f"p95 {r['p95_us'] / 1000:.1f} ms {'meets' if r['p95_us'] / 1000 <= TARGET_P95_MS else 'misses'} "
                       f"≤ {TARGET_P95_MS:.0f} ms")
+    floor_ratio = results["floor"]["rps"] / bare["rps"]
+    checks.append(f"the floor route (session + one SELECT + a tiny template, nothing else) reaches ratio "
+                  f"{floor_ratio:.2f} and p95 {results['floor']['p95_us'] / 1000:.1f} ms")
     checks.append(f"page weight {total / 1024:.1f} KB {'meets' if total / 1024 <= TARGET_KB else 'misses'} "
                   f"≤ {TARGET_KB:.0f} KB")
     lines += ["", "Targets: " + "; ".join(checks) + "."]
@@ -557,6 +564,8 @@ def main() -> None:
         servers.append(ours)
         bare = Server("bare", "bench.bare_app:app", env, logdir, "/bare")
         servers.append(bare)
+        floor = Server("floor", "bench.floor_app:app", env, logdir, f"/floor/{display(seeded.attendees[0][1])}")
+        servers.append(floor)
         print(f"app on {ours.base}, bare on {bare.base}: {' '.join(ours.command[1:])}", flush=True)
 
         sessions = sign_in_sessions(app, ours.base, seeded.attendees, n_sessions, rng)
@@ -564,8 +573,8 @@ def main() -> None:
         datafile.write_text(lua_data(sessions, [display(code) for _, code in seeded.attendees],
                                      app.config["SESSION_COOKIE_NAME"]))
 
-        runs: dict[str, list[dict]] = {"card": [], "save": [], "bare": []}
-        targets = (("card", ours), ("save", ours), ("bare", bare))
+        runs: dict[str, list[dict]] = {"card": [], "save": [], "floor": [], "bare": []}
+        targets = (("card", ours), ("save", ours), ("floor", floor), ("bare", bare))
         for mode, server in targets:
             wrk(server.base, mode, datafile, warmup, clients, threads)
         meters = {server.name: CpuMeter(server, normalise_database_url(database_url)) for server in servers}

@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, has_request_context, request
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,15 +79,29 @@ def create_app(overrides: dict | None = None) -> Flask:
 def _static_urls(app: Flask) -> None:
     """`asset('app.css')`: a static URL carrying a hash of the file, so it can be cached for a year."""
     urls: dict[tuple[str, str], str] = {}
+    build = app.url_for
 
     def asset(filename: str) -> str:
-        from flask import has_request_context, request, url_for
         key = (request.script_root if has_request_context() else "", filename)  # built once per mount point and file
         if key not in urls:
             data = (Path(app.static_folder) / filename).read_bytes()
-            urls[key] = url_for("static", filename=filename, v=hashlib.sha256(data).hexdigest()[:10])
+            urls[key] = build("static", filename=filename, v=hashlib.sha256(data).hexdigest()[:10])
         return urls[key]
 
     app.jinja_env.globals["asset"] = asset
+
+    # `url_for('scanner.index')` in templates: a link without arguments is the same on every page,
+    # so it is built once per mount point (the layout has eight of them on every page).
+    links: dict[tuple[str, str], str] = {}
+
+    def cached_url_for(endpoint: str, **values) -> str:
+        if values or endpoint.startswith(".") or not has_request_context():
+            return build(endpoint, **values)
+        key = (request.script_root, endpoint)
+        if key not in links:
+            links[key] = build(endpoint)
+        return links[key]
+
+    app.jinja_env.globals["url_for"] = cached_url_for
     from conference.attendees.channels import channel_display, channel_href
     app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display)
