@@ -73,6 +73,21 @@ def test_an_experienced_mentor_is_shown_people_who_want_a_mentor(app):
     assert early.id == result[0].attendee.id
 
 
+def test_a_conference_without_mentoring_interests_ranks_on_the_rest(app):
+    from tests.factories import interest
+    conference = make_conference()
+    for name in ("Mentoring (offering)", "Being mentored"):
+        db.session.delete(interest(conference, name))
+    db.session.commit()
+    me = make_attendee(conference, name="Me", role="aspiring_principal", seeks=["Scheduling"], offers=["Math"])
+    make_attendee(conference, name="Veteran", role="principal", years_in_role=20, offers=["Budget and operations"])
+    make_attendee(conference, name="Shares Math", role="teacher_leader", offers=["Math"])
+    make_attendee(conference, name="Helps", role="teacher_leader", offers=["Scheduling"])
+    result = suggestions_for(me)
+    assert names(result) == ["Helps", "Shares Math"]  # no mentoring interests: no mentoring match
+    assert result[0].reasons == ["Can help with scheduling, which you are looking for"]
+
+
 def test_hidden_saved_savers_self_and_other_conferences_never_appear(app):
     conference = make_conference()
     other_conference = make_conference()
