@@ -87,6 +87,8 @@ def _account_deleted(dialect: str) -> list[str]:
             "DELETE FROM attendee_tally WHERE attendee_id = OLD.id"]
 
 
+LOCK_KEY = 7_304_001  # advisory locks (LOCK_KEY, conference id): its tallies; (LOCK_KEY + 1, id): folding them
+
 MOVED = ("OLD.conference_id IS DISTINCT FROM NEW.conference_id OR OLD.owner_id IS DISTINCT FROM NEW.owner_id"
          " OR OLD.contact_id IS DISTINCT FROM NEW.contact_id OR OLD.created_at IS DISTINCT FROM NEW.created_at")
 
@@ -96,9 +98,18 @@ def trigger_ddl(dialect: str) -> list[str]:
     if dialect == "postgresql":
         def body(statements: list[str]) -> str:
             return "".join(f"        {s};\n" for s in statements)
+        # Saves look up the two people's roles; a role change moves the counts of the connections it
+        # can see. Without a lock, a save not yet committed would be counted under the old role and
+        # never moved, so per conference saves take a shared lock and role changes an exclusive one
+        # (held until commit; in-memory advisory locks, no row is written).
         return [
             f"""CREATE OR REPLACE FUNCTION tally_connection() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock_shared({LOCK_KEY}, CASE WHEN TG_OP = 'DELETE' THEN OLD.conference_id
+                                                          ELSE NEW.conference_id END);
+    IF TG_OP = 'UPDATE' AND OLD.conference_id <> NEW.conference_id THEN
+        PERFORM pg_advisory_xact_lock_shared({LOCK_KEY}, OLD.conference_id);
+    END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
 {body(_connection_changes(dialect, "OLD", "-"))}    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
@@ -109,8 +120,11 @@ END $$""",
             f"""CREATE OR REPLACE FUNCTION tally_attendee() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
+        PERFORM pg_advisory_xact_lock({LOCK_KEY}, OLD.conference_id);
 {body(_role_change(dialect))}        RETURN NEW;
     END IF;
+    -- A deleted account changes no role: like a save, it only has to wait for role changes.
+    PERFORM pg_advisory_xact_lock_shared({LOCK_KEY}, OLD.conference_id);
 {body(_account_deleted(dialect))}    RETURN OLD;
 END $$""",
             "DROP TRIGGER IF EXISTS tally_connection ON connection",
@@ -237,25 +251,33 @@ FOLD_CONNECTIONS = """WITH gone AS (
     SELECT :conference, hour, owner_role, contact_role, sum(n) FROM gone
     GROUP BY hour, owner_role, contact_role HAVING sum(n) <> 0"""
 
-FOLD_ATTENDEES = """WITH gone AS (
-        DELETE FROM attendee_tally t WHERE t.conference_id = :conference
-          AND t.attendee_id IN (
+# Rows of attendees being deleted at this moment are left alone (SKIP LOCKED), so a fold never
+# waits for a deletion that waits for the fold.
+FOLD_ATTENDEES = """WITH mine AS (
+        SELECT t.id FROM attendee_tally t JOIN attendee a ON a.id = t.attendee_id
+        WHERE t.conference_id = :conference AND t.attendee_id IN (
               SELECT attendee_id FROM attendee_tally WHERE conference_id = :conference
               GROUP BY attendee_id HAVING count(*) > 1 OR (sum(saved) = 0 AND sum(saved_by) = 0))
-        RETURNING t.attendee_id, t.saved, t.saved_by)
+        FOR UPDATE OF t SKIP LOCKED FOR KEY SHARE OF a SKIP LOCKED),
+    gone AS (
+        DELETE FROM attendee_tally WHERE id IN (SELECT id FROM mine)
+        RETURNING attendee_id, saved, saved_by)
     INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by)
-    SELECT :conference, gone.attendee_id, sum(gone.saved), sum(gone.saved_by) FROM gone
-    JOIN attendee a ON a.id = gone.attendee_id
-    GROUP BY gone.attendee_id HAVING sum(gone.saved) <> 0 OR sum(gone.saved_by) <> 0"""
+    SELECT :conference, attendee_id, sum(saved), sum(saved_by) FROM gone
+    GROUP BY attendee_id HAVING sum(saved) <> 0 OR sum(saved_by) <> 0"""
 
 
 def fold(conference_id: int) -> None:
     """Merge each key's rows into one (and drop keys that sum to zero); the sums stay the same.
 
-    Rows are taken with DELETE … RETURNING, so two folds at once never merge the same row twice,
-    and rows added by saves meanwhile are left for the next fold."""
+    Rows are taken with DELETE … RETURNING, so rows added by saves meanwhile are left for the next
+    fold; on PostgreSQL a fold that finds another one running leaves it to that one."""
     params = {"conference": conference_id}
     if _postgres():
+        # One fold of a conference at a time (two would delete the same rows in different orders).
+        if not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key, :conference)"),
+                                 {**params, "key": LOCK_KEY + 1}):
+            return
         db.session.execute(text(FOLD_CONNECTIONS), params)
         db.session.execute(text(FOLD_ATTENDEES), params)
         db.session.flush()
