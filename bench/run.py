@@ -4,8 +4,8 @@
 
 1. Rebuilds the schema on BENCH_DATABASE_URL and seeds one conference, 2,000 attendees and 40,000
    connections (bench/seed.py).
-2. Starts three gunicorns from the Procfile's `web:` line (same workers and threads, bound to
-   127.0.0.1 on free ports): the app, bench/bare_app.py, and bench/floor_app.py (the cheapest
+2. Starts three gunicorns from the Procfile's `web:` line (gunicorn.conf.py gives each the same
+   workers and threads; bound to 127.0.0.1 on free ports): the app, bench/bare_app.py, and bench/floor_app.py (the cheapest
    signed-in page that reads the database: where ours/bare tops out on this stack).
 3. Signs in BENCH_SESSIONS attendees (a session cookie signed with the app's SECRET_KEY), and for
    each fetches a card page once to get its real CSRF token.
@@ -83,6 +83,13 @@ def gunicorn_command(module: str, port: int) -> list[str]:
             continue
         out.append(module if arg == "app:app" else arg)
     return out + ["--bind", f"127.0.0.1:{port}"]
+
+
+def gunicorn_settings() -> str:
+    """What gunicorn.conf.py gives in this environment, e.g. "2 workers × 2 threads (gthread)"."""
+    import runpy
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return f"{conf['workers']} workers × {conf['threads']} threads ({conf['worker_class']})"
 
 
 class Server:
@@ -418,7 +425,8 @@ def markdown(results: dict, weight: list[dict], meta: dict) -> str:
     bare = results["bare"]
     lines = [f"Run {meta['date']} on revision `{meta['revision']}`: `{meta['command']}`", "",
              f"Machine: {meta['machine']}.", "",
-             f"Servers: `{meta['gunicorn']}` (the Procfile's `web:` line, bound to 127.0.0.1). "
+             f"Servers: `{meta['gunicorn']}` (the Procfile's `web:` line, bound to 127.0.0.1), with "
+             f"gunicorn.conf.py: {meta['workers']}. "
              f"Data: 1 conference, {meta['attendees']:,} attendees, {meta['connections']:,} connections. "
              f"Load: wrk, {meta['clients']} connections, no think time, {meta['rounds']} interleaved rounds of "
              f"{meta['seconds']} s per target after a {meta['warmup']} s warm-up each; every request is signed "
@@ -606,6 +614,7 @@ def main() -> None:
     meta = dict(revision=revision(), date=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), machine=machine,
                 command="BENCH_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/<db> python bench/run.py",
                 gunicorn="gunicorn " + " ".join(ours.command[3:]).replace(f":{ours.port}", ":<port>"),
+                workers=gunicorn_settings(),
                 attendees=len(seeded.attendees), connections=seeded.connections, clients=clients, seconds=seconds,
                 warmup=warmup, sessions=n_sessions, rounds=rounds, solo_seconds=solo_seconds)
     report = markdown(results, weight, meta)
