@@ -1,7 +1,7 @@
 """Who may try how often: decorators for the routes someone could abuse in a loop.
 
 Each limit string can be overridden in the app config under its name below (e.g.
-RATELIMIT_BADGE_MISSES="5 per minute"). Counters live in RATELIMIT_STORAGE_URI: memory:// keeps
+RATELIMIT_BADGE_MISSES="5 per minute"). Counters live in RATELIMIT_STORAGE_URI: local:// (conference/ratestore.py) keeps
 them per process (with several gunicorn workers each has its own); redis://host:6379 shares them
 between processes and servers (needs the `redis` package).
 
