@@ -9,6 +9,7 @@ models, without building ORM objects for a page that changes nothing.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -127,13 +128,25 @@ class Card:
 
     @property
     def visible_channels(self) -> list[ChannelRow]:
-        """What the viewer may see, in the order of CHANNELS (as `visible_channels` decides for ORM rows)."""
         if not self.same_conference:
             return []
-        shown = [c for c in self.subject.channels
-                 if self.own or c.visibility == "anyone" or (c.visibility == "mutual" and self.saved_me)]
-        order = list(CHANNELS)
-        return sorted(shown, key=lambda c: order.index(c.kind))
+        return shown_channels(self.subject.channels, self.own, lambda: self.saved_me)
+
+
+_ORDER = {kind: position for position, kind in enumerate(CHANNELS)}
+
+
+def shown_channels(channels, own: bool, saved_me: Callable[[], bool]) -> list:
+    """The channels a viewer of the same conference may see, in the order of CHANNELS: all of their
+    own; of someone else's, those shared with anyone, and those shared "mutual" once that person
+    saved the viewer (`saved_me` is asked only if there is such a channel)."""
+    shown, mutual = [], None
+    for channel in channels:
+        if channel.visibility == "mutual" and not own and mutual is None:
+            mutual = saved_me()
+        if own or channel.visibility == "anyone" or (channel.visibility == "mutual" and mutual):
+            shown.append(channel)
+    return sorted(shown, key=lambda c: _ORDER[c.kind])
 
 
 def _statement(dialect: str):

@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import DateTime, bindparam, exists, func, or_, select, text
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from conference.attendees.models import Attendee, Channel
-from conference.contacts.cards import Card, Saved
+from conference.contacts.cards import Card, Saved, shown_channels
 from conference.contacts.models import Connection
 from conference.errors import DomainError
 from conference.events.models import utcnow
@@ -83,42 +82,31 @@ ON CONFLICT (owner_id, contact_id) DO UPDATE SET note = excluded.note, tags = ex
 RETURNING id""").bindparams(bindparam("now", type_=DateTime()))
 
 
-def save_from_card(card: Card, note: str = "", tags: str = "") -> Saved:
-    """Save the card's person for its viewer, or update the one saved contact, in one statement:
-    the row is inserted, or (saved already, or saved at this moment from another tab) updated."""
-    owner, contact = card.viewer, card.subject
+def _save(owner, contact, note: str, tags: str, saved_already: bool) -> tuple[int, str, str]:
+    """Save `contact` for `owner` (Attendees or card Persons), or update the one saved contact, in
+    one statement: the row is inserted, or (saved already, or saved at this moment from another
+    tab) updated. Returns the connection's id and the note and tags as stored."""
     check_can_save(owner, contact)
     note, tags = clean_note(note), clean_tags(tags)
-    if card.connection is None:
+    if not saved_already:
         ensure_open(contact.conference)  # after closing, notes can change but nobody new is saved
     connection_id = db.session.connection().execute(_UPSERT, {
         "conference_id": contact.conference_id, "owner_id": owner.id, "contact_id": contact.id, "note": note,
         "tags": tags, "now": utcnow()}).scalar_one()
-    return Saved(connection_id, note, tags)
+    return connection_id, note, tags
+
+
+def save_from_card(card: Card, note: str = "", tags: str = "") -> Saved:
+    """Save the card's person for its viewer (the save button on a card): no ORM objects."""
+    return Saved(*_save(card.viewer, card.subject, note, tags, card.connection is not None))
 
 
 def save_contact(owner: Attendee, contact: Attendee, note: str = "", tags: str = "") -> Connection:
     """Save `contact` for `owner`, or update the one saved contact. Safe when two saves race."""
-    check_can_save(owner, contact)
-    note, tags = clean_note(note), clean_tags(tags)
-    connection = connection_between(owner, contact)
-    if connection is None:
-        ensure_open(owner.conference)  # after closing, notes can change but nobody new is saved
-        try:
-            with db.session.begin_nested():
-                connection = Connection(conference_id=owner.conference_id, owner_id=owner.id,
-                                        contact_id=contact.id, note=note, tags=tags)
-                db.session.add(connection)
-                db.session.flush()
-            return connection
-        except IntegrityError:
-            # The same contact saved at this moment from another tab or phone: update that row.
-            connection = connection_between(owner, contact)
-            if connection is None:
-                raise
-    connection.note, connection.tags, connection.updated_at = note, tags, utcnow()
-    db.session.flush()
-    return connection
+    db.session.flush()  # the statement below goes past the ORM: people just added must be written first
+    connection_id, _, _ = _save(owner, contact, note, tags, connection_between(owner, contact) is not None)
+    # Written behind the ORM's back: read the row afresh, over any copy already loaded.
+    return db.session.get(Connection, connection_id, populate_existing=True)
 
 
 def owned_connection(owner: Attendee, connection_id: int) -> Connection:
@@ -183,16 +171,5 @@ def visible_channels(subject: Attendee | None, viewer: Attendee | None) -> list[
     """The channels `viewer` may see on `subject`'s card: only what `subject` chose to share."""
     if subject is None or viewer is None or viewer.conference_id != subject.conference_id:
         return []
-    if viewer.id == subject.id:
-        return list(subject.channels)
-    mutual = None
-    shown = []
-    for channel in subject.channels:
-        if channel.visibility == "anyone":
-            shown.append(channel)
-        elif channel.visibility == "mutual":
-            if mutual is None:
-                mutual = connection_between(subject, viewer) is not None
-            if mutual:
-                shown.append(channel)
-    return shown
+    return shown_channels(subject.channels, viewer.id == subject.id,
+                          lambda: connection_between(subject, viewer) is not None)

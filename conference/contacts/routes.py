@@ -3,7 +3,6 @@ from __future__ import annotations
 from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from conference.attendees.models import CHANNELS
 from conference.auth import login_required, to_sign_in
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
@@ -19,11 +18,6 @@ from conference.interests.operations import match_between
 from conference.interests.models import Interest
 from conference.privacy.operations import is_retired
 from conference import ratelimits
-
-
-def _channels(subject, viewer):
-    order = list(CHANNELS)
-    return sorted(visible_channels(subject, viewer), key=lambda c: order.index(c.kind))
 
 
 def _unknown_code(typed: str, message: str):
@@ -134,7 +128,7 @@ def show(connection_id: int):
 def _show_context(connection, form=None, editing=False) -> dict:
     contact = connection.contact  # None: they deleted their account
     return dict(connection=connection, subject=contact, editing=editing, remove_form=ConfirmForm(),
-                channels=_channels(contact, g.attendee),
+                channels=visible_channels(contact, g.attendee),
                 match=match_between(g.attendee, contact) if contact is not None else None,
                 form=form or NoteForm(formdata=None, note=connection.note, tags=", ".join(connection.tag_list)))
 

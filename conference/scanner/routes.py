@@ -8,7 +8,6 @@ from pathlib import Path
 from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
-from conference.attendees.models import CHANNELS
 from conference.auth import login_required
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.operations import (attendee_by_code, connection_between, owned_connection,
@@ -74,10 +73,9 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
     if subject.conference_id != me.conference_id:
         context.update(outcome="refused", message="This badge is from another conference, so it can't be saved here.")
         return render("scanner/card.html", "scan_card", status=409, **context)
-    order = list(CHANNELS)
     form = form or ScanSaveForm(formdata=None, code=display(code), uuid=str(uuid.uuid4()))
     context.update(form=form, match=match_between(me, subject), connection=connection_between(me, subject),
-                   channels=sorted(visible_channels(subject, me), key=lambda c: order.index(c.kind)))
+                   channels=visible_channels(subject, me))
     return render("scanner/card.html", "scan_card", status=status, **context)
 
 
