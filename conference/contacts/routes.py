@@ -24,13 +24,16 @@ def _unknown_code(typed: str, message: str):
     return render("badges/enter.html", typed=typed, error=message, status=404, not_found=True)
 
 
-def _find_card(code: str, for_update: bool = False):
-    """The card behind a typed or scanned code, or the page to show instead (unknown, malformed, removed)."""
+def _find_card(code: str, for_update: bool = False, missing: str | None = None):
+    """The card behind a typed or scanned code, or the page to show instead: why the code found
+    nobody (malformed, removed, unknown), or the one message `missing` if given."""
     try:
         normal = normalise(code)
     except MalformedCode as bad:
-        return None, _unknown_code(code, str(bad))
+        return None, _unknown_code(code, missing or str(bad))
     found = card_for(normal, session.get("attendee_id"), for_update)
+    if found is None and missing:
+        return None, _unknown_code(code, missing)
     if found is None and is_retired(normal):
         return None, render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
                             error="This badge was removed: its owner deleted their account.")
@@ -65,11 +68,11 @@ def save(code: str):
     """Save (or update) this person in my contacts."""
     if not session.get("attendee_id"):
         return to_sign_in()
-    found, instead = _find_card(code, for_update=True)
-    if found is not None and found.viewer is None:  # signed in as someone whose account is gone
-        return to_sign_in()
+    found, instead = _find_card(code, for_update=True, missing="No badge has this code, so there was nobody to save.")
     if found is None:
-        return _unknown_code(code, "No badge has this code, so there was nobody to save.")
+        return instead
+    if found.viewer is None:  # signed in as someone whose account is gone
+        return to_sign_in()
     form = SaveContactForm()
     if form.validate_on_submit():
         try:
