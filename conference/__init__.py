@@ -5,6 +5,8 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -109,4 +111,9 @@ def _static_urls(app: Flask) -> None:
 
     app.jinja_env.globals["url_for"] = cached_url_for
     from conference.attendees.channels import channel_display, channel_href
-    app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display)
+    app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display, csrf_field=csrf_field)
+
+
+def csrf_field() -> Markup:
+    """The hidden CSRF input of a form. Without an id: a page with several forms holds one token many times."""
+    return Markup(f'<input name="csrf_token" type="hidden" value="{escape(generate_csrf())}">')

@@ -1,5 +1,5 @@
-// Organizer console: regions marked data-poll="N" (with hx-trigger="poll") refresh every N seconds
-// while the page is visible, and at once when it becomes visible again. Kept out of hx-trigger
+// Organizer console: regions marked data-poll="N" (with data-hx-trigger="poll") refresh every N seconds
+// while the page is visible, and at once when it becomes visible again. Kept out of data-hx-trigger
 // filters, which htmx would have to eval (a strict Content-Security-Policy forbids that).
 (function () {
   "use strict";

@@ -230,7 +230,7 @@
   function pageToken() {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) return meta.content;
-    try { return JSON.parse(document.body.getAttribute('hx-headers') || '{}')['X-CSRFToken']; } catch (e) { return null; }
+    try { return JSON.parse(document.body.getAttribute('data-hx-headers') || '{}')['X-CSRFToken']; } catch (e) { return null; }
   }
 
   // Sends now; on failure tries again after 1 s, 2 s, 4 s ... up to a minute, while the page is open.

@@ -7,7 +7,7 @@
   if (!root) return;
   // Full page loads in and out of the camera page: the camera stops with the page, and htmx does
   // not keep a stale copy of it in its history.
-  document.body.setAttribute('hx-boost', 'false');
+  document.body.setAttribute('data-hx-boost', 'false');
 
   var cfg = root.dataset;
   var origins = (cfg.badgeOrigins || '').split(' ').filter(Boolean).concat([location.origin]);

@@ -56,7 +56,7 @@ def test_htmx_add_returns_the_contact_block(client):
     lazy = client.get(f"/me/contacts/{connection.id}/follow-ups", headers=HTMX)
     assert "<html" not in lazy.text and "Send the template" in lazy.text
     page = client.get(f"/me/contacts/{connection.id}")
-    assert f'hx-get="/me/contacts/{connection.id}/follow-ups"' in page.text
+    assert f'data-hx-get="/me/contacts/{connection.id}/follow-ups"' in page.text
 
 
 def test_done_reopen_and_delete(client):

@@ -160,7 +160,7 @@ def test_progress_is_polled_while_the_job_runs(client, app, registrants):
     db.session.commit()
     page = client.get(f"/organize/{conference.slug}/badges/{job.id}", headers={"HX-Request": "true"})
     assert page.text.lstrip().startswith('<section id="job-status"')
-    assert 'hx-trigger="poll"' in page.text and "350 of 2,000" in page.text and 'value="350"' in page.text
+    assert 'data-hx-trigger="poll"' in page.text and "350 of 2,000" in page.text and 'value="350"' in page.text
     assert client.get(f"/organize/{conference.slug}/badges/{job.id}.pdf").status_code == 404
     from datetime import timedelta
     job.updated_at = job.updated_at - timedelta(minutes=10)

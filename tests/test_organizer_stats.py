@@ -84,7 +84,7 @@ def test_dashboard_page_shows_figures_and_suppresses_small_cells(client, fixture
     page = client.get(f"/organize/{fixture.slug}/")
     assert page.status_code == 200
     text = page.text
-    assert 'id="dashboard"' in text and 'hx-trigger="poll"' in text and 'data-poll="5"' in text
+    assert 'id="dashboard"' in text and 'data-hx-trigger="poll"' in text and 'data-poll="5"' in text
     assert re.search(r'<td class="heat-\d">&lt;5</td>', text)
     assert "private note" not in text and "Principal 1" not in text and "Imported One" not in text
     assert '<svg class="chart"' in text and 'role="img"' in text and "<desc" in text

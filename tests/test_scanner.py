@@ -83,7 +83,7 @@ def test_scanner_library_loads_on_the_scan_page_only(client, people):
 def test_scan_tab_opens_the_scanner_with_a_full_page_load(client, people):
     sign_in_as(client, people[0])
     page = client.get("/me/badge")
-    assert re.search(r'<a href="/scan" hx-boost="false"', page.text)
+    assert re.search(r'<a href="/scan" data-hx-boost="false"', page.text)
 
 
 def test_card_fragment_for_a_scanned_badge_link(client, people):

@@ -154,7 +154,7 @@ def test_contacts_page_loads_suggestions_lazily(client):
         make_attendee(conference, name=f"Helper {n}", offers=["Scheduling"])
     sign_in_as(client, me)
     page = client.get("/me/contacts")
-    assert 'hx-get="/me/people?view=compact"' in page.text and 'hx-trigger="revealed"' in page.text
+    assert 'data-hx-get="/me/people?view=compact"' in page.text and 'data-hx-trigger="revealed"' in page.text
     assert "Helper 0" not in page.text  # not computed with the contacts page
     fragment = client.get("/me/people?view=compact", headers=HTMX)
     assert fragment.status_code == 200 and "<html" not in fragment.text
