@@ -31,7 +31,7 @@ def mine():
     platform = None if request.cookies.get(HOME_SCREEN_HINT_COOKIE) else phone_platform()
     response = render("badges/mine.html", qr=qr_svg(url), url=url, code=display(me.badge_code),
                       welcome=bool(request.args.get("welcome")), saved=bool(request.args.get("saved")),
-                      home_screen=platform, hint_form=ConfirmForm() if platform else None)
+                      home_screen=platform)
     response.vary.add("User-Agent")
     response.vary.add("Cookie")
     return response

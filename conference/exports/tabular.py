@@ -52,10 +52,10 @@ def to_csv(rows: Iterable[list], phone_columns: Iterable[str] = ()) -> str:
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    phones: set[int] = set()
+    wanted, phones = set(phone_columns), set()
     for number, row in enumerate(rows):
         if number == 0:
-            phones = {i for i, title in enumerate(row) if title in set(phone_columns)}
+            phones = {i for i, title in enumerate(row) if title in wanted}
         writer.writerow([str(cell) if i in phones and PLAIN_PHONE.fullmatch(str(cell)) else neutralise(str(cell))
                          for i, cell in enumerate(row)])
     return buffer.getvalue()

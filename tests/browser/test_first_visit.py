@@ -18,6 +18,7 @@ from conference.followups.models import FollowUp
 from conference.followups.operations import add_follow_up
 from conference.privacy.operations import delete_account
 from tests.browser.conftest import PHONE
+from tests.browser.test_scanner import queue_typed, wait_for_service_worker
 from tests.factories import make_attendee, make_conference
 from tests.pages import LONG_NAME
 
@@ -75,11 +76,15 @@ def test_a_mistyped_code_says_so_at_the_field_with_and_without_javascript(browse
             context.close()
 
 
+def newcomer_phone(browser, app, server):
+    """A phone signed in as someone who has just joined a conference of their own."""
+    with app.app_context():
+        me_id = make_attendee(make_conference()).id
+    return phone_context(browser, app, server.url, me_id)
+
+
 def test_the_scanners_typed_field_says_why_a_code_opened_nobody(browser, live_app, live_server):
-    with live_app.app_context():
-        me = make_attendee(make_conference())
-        me_id = me.id
-    context = phone_context(browser, live_app, live_server.url, me_id)
+    context = newcomer_phone(browser, live_app, live_server)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/scan")
@@ -156,11 +161,7 @@ def test_dismiss_and_follow_up_buttons_show_their_failure_beside_the_button(brow
 
 
 def test_a_scan_the_server_refused_is_told_on_the_next_page_and_kept_on_the_scan_page(browser, live_app, live_server):
-    from tests.browser.test_scanner import queue_typed, wait_for_service_worker
-    with live_app.app_context():
-        me = make_attendee(make_conference())
-        me_id = me.id
-    context = phone_context(browser, live_app, live_server.url, me_id)
+    context = newcomer_phone(browser, live_app, live_server)
     try:
         page = context.new_page()
         page.goto(f"{live_server.url}/scan")
