@@ -225,6 +225,14 @@ def test_save_and_note_are_within_thumb_reach_on_the_card(browser, live_app, liv
             save.tap()
             expect(page.get_by_role("status")).to_contain_text("Saved")
             expect(page.get_by_role("button", name="Update contact")).to_be_visible()
+        # Reached by a boosted page load (htmx swaps the body's content): the bar still leaves the page's
+        # end readable above it.
+        page.goto(f"{live_server.url}/code")
+        page.get_by_role("textbox", name="Badge code").fill(cards["typical"])
+        page.get_by_role("button", name="Open card").tap()
+        expect(page.get_by_role("heading", name="Samira Okafor")).to_be_visible()
+        page.evaluate("window.scrollTo(0, document.documentElement.scrollHeight)")
+        assert in_viewport_and_on_top(page, page.get_by_role("link", name="Scan another badge"))
         with live_app.app_context():
             notes = set(db.session.scalars(select(Connection.note).where(Connection.owner_id == me_id)))
         assert notes == {"Met her after the typical keynote", "Met her after the many interests keynote"}
