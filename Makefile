@@ -14,11 +14,11 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## make run: set up, migrate SQLite, seed the demo conference, serve on http://127.0.0.1:5000
+## make run: set up, migrate SQLite, seed the demo conference, serve on http://127.0.0.1:5000 with a worker beside it
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker' EXIT; $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: set up and run every test (browser tests need Chromium: apt-get install chromium)
 test: install
