@@ -17,9 +17,10 @@ from conference.attendees.models import Attendee
 from conference.events.models import Conference, utcnow
 from conference.events.operations import local_today, long_date
 from conference.extensions import db
+from conference.files.operations import files_naming
 from conference.mail import deliver
 from conference.privacy.models import RetiredBadgeCode
-from conference.privacy.operations import delete_with_dependents
+from conference.privacy.operations import delete_files, delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
 
 NOTICE_DAYS = 7
@@ -93,6 +94,7 @@ def purge_attendees(conference: Conference) -> int:
     # A printed badge of a deleted attendee must never open someone else's card.
     db.session.execute(insert(RetiredBadgeCode.__table__).from_select(
         ["code", "retired_at"], select(attendee.c.badge_code, literal(utcnow())).where(condition)))
+    delete_files(files_naming(select(attendee.c.id).where(condition)))  # badge PDFs with their names and codes
     delete_with_dependents(attendee, condition)
     db.session.expire_all()
     return count
