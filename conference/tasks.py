@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from pathlib import Path
 
 import click
+import redis
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
+
+# What enqueueing raises when the queue's storage does not answer.
+QUEUE_ERRORS = (redis.RedisError, sqlite3.Error)
 
 huey = Huey("pln", immediate=True)  # until init_app points it at the app's storage
 

@@ -26,7 +26,7 @@ from conference.files.operations import expired_files, is_available, store_file
 from conference.organizer.badges_pdf import BadgeData, write_badges
 from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organizer
 from conference.privacy.operations import delete_files
-from conference.tasks import periodic_task, task
+from conference.tasks import QUEUE_ERRORS, periodic_task, task
 
 CODE_SLOT = "CODE"
 MAX_BADGES = 25_000
@@ -176,8 +176,12 @@ def make_badge_pdf(job_id: int, url_template: str, task=None) -> None:
 
 
 def launch(job: BadgeJob, url_template: str) -> None:
-    """Hand a committed job to the worker."""
-    make_badge_pdf(job.id, url_template)
+    """Hand a committed job to the worker. With the queue unreachable the job waits in its row, and
+    the minute task enqueues it again once the queue answers."""
+    try:
+        make_badge_pdf(job.id, url_template)
+    except QUEUE_ERRORS:
+        current_app.logger.warning("The task queue is unreachable: badge job %s waits for it", job.id)
 
 
 def is_stalled(job: BadgeJob) -> bool:

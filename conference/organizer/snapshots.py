@@ -20,7 +20,7 @@ from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.organizer import stats, tallies
 from conference.organizer.models import DashboardSnapshot
-from conference.tasks import task
+from conference.tasks import QUEUE_ERRORS, task
 
 CLAIM_TIMEOUT = timedelta(seconds=60)  # a refresh that has not finished by then is tried again
 
@@ -145,5 +145,8 @@ def current_dashboard(conference: Conference) -> stats.Dashboard:
     if board is None:
         return refresh(conference.id)
     if utcnow() - snapshot.computed_at > timedelta(seconds=limit) and _claim(conference.id):
-        refresh_in_background(conference.id)
+        try:
+            refresh_in_background(conference.id)
+        except QUEUE_ERRORS:  # the claim times out, and a later poll tries again
+            current_app.logger.warning("The task queue is unreachable: the dashboard is not refreshed")
     return board
