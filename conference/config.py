@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
+from conference.ratelimits import DEFAULTS as LIMIT_DEFAULTS
+
 
 def normalise_database_url(url: str) -> str:
     """Point postgres URLs at psycopg 3, whatever spelling the host gave us."""
@@ -107,6 +109,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",  # exact: counts the requests of the last minute/hour/day
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "pln",
+        # Each limit of conference/ratelimits.py, when the environment sizes it (e.g. for a venue).
+        **{name: env[name] for name in LIMIT_DEFAULTS if env.get(name)},
         # Background work (conference/tasks.py): Huey's SQLite file in the instance folder unless redis://...
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
         # Run tasks at once in the enqueuing process (None: only under TESTING).
