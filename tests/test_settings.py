@@ -1,6 +1,7 @@
 """Production settings: a refused start names what is missing; key rotation; the pool; /healthz; asset hashes."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 
@@ -109,7 +110,8 @@ def test_healthz_checks_the_configured_redis(tmp_path):
 
 def test_healthz_says_503_when_the_database_does_not_answer(tmp_path, caplog):
     app = create_app(test_config(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/none"))
-    response = app.test_client().get("/healthz")
+    with caplog.at_level(logging.WARNING, logger=app.logger.name):
+        response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json == {"ok": False}
     assert "database does not answer" in caplog.text
     assert "127.0.0.1:1" not in response.text
