@@ -1,7 +1,6 @@
 """Production settings: a refused start names what is missing; key rotation; the pool; /healthz; asset hashes."""
 from __future__ import annotations
 
-import logging
 import os
 import re
 
@@ -108,13 +107,11 @@ def test_healthz_checks_the_configured_redis(tmp_path):
     create_app(test_config(tmp_path))  # later tests run tasks on the default queue again
 
 
-def test_healthz_says_503_when_the_database_does_not_answer(tmp_path, caplog):
+def test_healthz_says_503_when_the_database_does_not_answer(tmp_path):
     app = create_app(test_config(tmp_path, SQLALCHEMY_DATABASE_URI="postgresql+psycopg://postgres@127.0.0.1:1/none"))
-    with caplog.at_level(logging.WARNING, logger=app.logger.name):
-        response = app.test_client().get("/healthz")
+    response = app.test_client().get("/healthz")
     assert response.status_code == 503 and response.json == {"ok": False}
-    assert "database does not answer" in caplog.text
-    assert "127.0.0.1:1" not in response.text
+    assert "127.0.0.1:1" not in response.text and "database" not in response.text
 
 
 def test_a_static_url_is_served_only_with_its_own_hash(client, app):
