@@ -1,7 +1,7 @@
 """Badge PDFs made by the worker (conference/tasks.py). The job's row holds its progress and the finished
 file (conference/files, in the database), so any app server reports on it and hands it out.
 
-A worker that dies mid-job leaves its row `running` with an old `updated_at`: `recover_stalled_jobs`
+A worker that dies mid-job leaves its row `running` with an old `updated_at`: `look_after_badge_jobs`
 (every minute) starts such a job again, up to MAX_ATTEMPTS runs, then marks it failed. Each run
 claims the row first, so a job enqueued twice still makes one PDF at a time, and a run that lost
 its claim writes nothing.
