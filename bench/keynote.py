@@ -49,6 +49,7 @@ SESSIONS = int(os.environ.get("BENCH_SESSIONS", "3000"))
 STEP_SECONDS = int(os.environ.get("BENCH_STEP_SECONDS", "30"))
 RATES = [int(r) for r in os.environ.get("BENCH_RATES", "100,150,200,250,300,350").split(",")]
 PER_USER = 0.5  # tasks a second per simulated phone
+PEAK, UTILISATION = 300, 0.6  # scans/s of the largest conference's keynote break; cores kept this busy at most
 # One venue address: the per-address limits are sized for the benchmark's whole hall.
 VENUE_LIMITS = {"RATELIMIT_BADGE_LOOKUPS_PER_IP": "100000 per minute", "RATELIMIT_BADGE_MISSES_PER_IP": "10000 per minute",
                 "RATELIMIT_SYNC_PER_IP": "100000 per minute"}
@@ -332,6 +333,16 @@ def markdown(results: list[dict], meta: dict) -> str:
                          f"{s['p99']:.0f} | {s['scan_get_p95']:.0f} | {s['scan_post_p95']:.0f} | {s['failures']} | "
                          f"{c['app']:.2f} | {c['worker']:.2f} | {c['database']:.2f} | {c['redis']:.2f} | "
                          f"{c['nginx']:.2f} | {c['load']:.2f} | {s['machine_busy']:.0%} |")
+    lines += ["", f"Cores for a {PEAK}-scans/s peak (20,000 people, the whole hall within about a minute) at "
+              f"{UTILISATION:.0%} busy, from each shape's CPU per scan at its highest step held (or its first step "
+              "when none was held):", "", "| shape | app | worker | database | Redis | nginx | load generator (not "
+              "needed in production) |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        base = r["at_held"] or r["steps"][0]
+        c = base["cpu_ms_per_scan"]
+        cores = {part: c[part] * PEAK / 1000 / UTILISATION for part in c}
+        lines.append(f"| {r['shape']} (at {base['rate']}/s) | {cores['app']:.1f} | {cores['worker']:.1f} | "
+                     f"{cores['database']:.1f} | {cores['redis']:.1f} | {cores['nginx']:.1f} | {cores['load']:.1f} |")
     return "\n".join(lines)
 
 
