@@ -352,7 +352,7 @@ def write_docs(block: str) -> None:
     if BLOCK_START in text:
         text = re.sub(re.escape(BLOCK_START) + ".*?" + re.escape(BLOCK_END), lambda _: wrapped, text, flags=re.S)
     else:
-        text = text.rstrip() + f"\n\n{HEADING}\n\n{wrapped}\n"
+        text = text.rstrip() + f"\n\n{HEADING}\n\n{wrapped}\n"  # the prose goes between them by hand
     DOCS.write_text(text)
 
 
