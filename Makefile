@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export FLASK_APP := app
 
-.PHONY: install run serve test test-browser bench lighthouse screenshots clean
+.PHONY: install run serve test test-cluster test-browser bench lighthouse screenshots clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: install
 ## make test: set up and run every test (browser tests need Chromium: apt-get install chromium)
 test: install $(TOOLS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+## make test-cluster: two app servers, a worker, nginx, PostgreSQL and a private Redis (docs/deploy.md's cluster)
+test-cluster: install
+	PATH="$(abspath $(BIN)):$$PATH:/usr/sbin" CLUSTER_TEST=1 $(BIN)/python -m pytest -q tests/cluster $(PYTEST_ARGS)
 
 bench: install
 	$(BIN)/python bench/run.py

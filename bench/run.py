@@ -67,7 +67,7 @@ def free_port() -> int:
 
 def gunicorn_command(module: str, port: int) -> list[str]:
     """The Procfile's command for `module` (e.g. app:app), bound to 127.0.0.1:`port`."""
-    args = procfile_web_command()
+    args = [a for a in procfile_web_command() if "=" not in a]  # APP_ENV=production comes from the environment
     if args[0] != "gunicorn":
         raise SystemExit(f"Procfile web command is not gunicorn: {args}")
     out = [sys.executable, "-m", "gunicorn"]
@@ -546,7 +546,7 @@ def main() -> None:
     # TRUSTED_PROXIES=1: as behind a load balancer; each simulated phone sends its own X-Forwarded-For,
     # so the app's per-IP rate limits (left on, their cost counts) see many addresses, not 127.0.0.1.
     os.environ.update({"DATABASE_URL": database_url, "SECRET_KEY": secret_key, "TRUSTED_PROXIES": "1",
-                       "PUBLIC_BASE_URL": "https://pln.example.org"})
+                       "PUBLIC_BASE_URL": "https://pln.example.org", "MAIL_SERVER": "127.0.0.1"})
     os.environ.pop("FLASK_DEBUG", None)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
 

@@ -102,8 +102,8 @@ def seed(attendees: int = 2000, connections: int = 40000, rng_seed: int = 2026) 
     db.session.execute(insert(Channel.__table__), channels)
     db.session.execute(insert(Connection.__table__), _connection_rows(rng, conference.id, connections,
                                                                       attendees, start))
-    # Ids were given explicitly: move the sequences past them so the app can insert.
-    for table in (Attendee.__table__, Channel.__table__, Connection.__table__):
+    # Ids were given explicitly: move PostgreSQL's sequences past them so the app can insert.
+    for table in (Attendee.__table__, Channel.__table__, Connection.__table__) if db.engine.name == "postgresql" else ():
         db.session.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
                                 f"(SELECT max(id) FROM \"{table.name}\"))"))
     db.session.commit()

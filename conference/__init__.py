@@ -1,7 +1,6 @@
 """PLN Connect: the app factory."""
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
@@ -82,23 +81,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.retention import cli as retention_cli
     digest_cli.init_app(app)
     retention_cli.init_app(app)
-    _static_urls(app)
+    _template_globals(app)
     return app
 
 
-def _static_urls(app: Flask) -> None:
-    """`asset('app.css')`: a static URL carrying a hash of the file, so it can be cached for a year."""
-    urls: dict[tuple[str, str], str] = {}
+def _template_globals(app: Flask) -> None:
+    """Static URLs with their hashes (`asset`), cached links (`url_for`), and the helpers every page uses."""
+    from conference import assets
+    assets.init_app(app)
     build = app.url_for
-
-    def asset(filename: str) -> str:
-        key = (request.script_root if has_request_context() else "", filename)  # built once per mount point and file
-        if key not in urls:
-            data = (Path(app.static_folder) / filename).read_bytes()
-            urls[key] = build("static", filename=filename, v=hashlib.sha256(data).hexdigest()[:10])
-        return urls[key]
-
-    app.jinja_env.globals["asset"] = asset
 
     # `url_for('scanner.index')` in templates: a link without arguments is the same on every page,
     # so it is built once per mount point (the layout has eight of them on every page).

@@ -3,8 +3,11 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+
+from conference.ratelimits import DEFAULTS as LIMIT_DEFAULTS
 
 
 def normalise_database_url(url: str) -> str:
@@ -25,6 +28,40 @@ def development_secret_key(instance_path: str) -> str:
     return path.read_text().strip()
 
 
+# Without these a production server would quietly make its own key, database or outbox: sessions
+# from one server failing on another, data in a private SQLite file, sign-in mail in a folder.
+PRODUCTION_NEEDS = ("SECRET_KEY", "DATABASE_URL", "PUBLIC_BASE_URL", "MAIL_SERVER")
+
+
+class ConfigError(RuntimeError):
+    """The environment is not fit to start in; the message names what to set."""
+
+
+def check_production(env: Mapping[str, str]) -> None:
+    """With APP_ENV=production, refuse to start unless every PRODUCTION_NEEDS variable is set."""
+    if (env.get("APP_ENV") or "").strip().lower() != "production":
+        return
+    missing = [name for name in PRODUCTION_NEEDS if not (env.get(name) or "").strip()]
+    if missing:
+        raise ConfigError(f"APP_ENV=production needs {', '.join(missing)}: set "
+                          f"{'it' if len(missing) == 1 else 'them'} in the environment (see docs/deploy.md).")
+
+
+def engine_options(database_url: str, env: Mapping[str, str]) -> dict:
+    """SQLAlchemy's pool: per process, DATABASE_POOL_SIZE connections kept open and up to
+    DATABASE_MAX_OVERFLOW more at busy moments (docs/deploy.md sums them against PostgreSQL's
+    max_connections). Recycling old connections instead of pinging before each request saves a
+    round trip per request; DATABASE_POOL_PRE_PING=true pings anyway (a proxy that drops idle links)."""
+    options: dict = {"pool_recycle": 1800}
+    if not database_url.startswith("sqlite"):  # SQLite's in-memory pools take no sizes
+        threads = int(env.get("GUNICORN_THREADS") or 4)  # a request holds one connection at a time
+        options["pool_size"] = int(env.get("DATABASE_POOL_SIZE") or threads)
+        options["max_overflow"] = int(env.get("DATABASE_MAX_OVERFLOW") or 2)
+    if _flag(env.get("DATABASE_POOL_PRE_PING")):
+        options["pool_pre_ping"] = True
+    return options
+
+
 def _flag(value: str | None) -> bool | None:
     """'true'/'false' (any case) from the environment; None when unset or blank."""
     if value is None or not value.strip():
@@ -35,12 +72,15 @@ def _flag(value: str | None) -> bool | None:
 def from_environment(instance_path: str) -> dict:
     """Settings for create_app: environment first, defaults for development after."""
     env = os.environ
+    check_production(env)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'pln.sqlite3'}"
     return {
+        "APP_ENV": (env.get("APP_ENV") or "development").strip().lower(),
         "SECRET_KEY": env.get("SECRET_KEY") or development_secret_key(instance_path),
+        # Keys of before a rotation: sessions they signed stay valid while the new key takes over.
+        "SECRET_KEY_FALLBACKS": [key.strip() for key in env.get("SECRET_KEY_FALLBACKS", "").split(",") if key.strip()],
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
-        # Recycling old connections instead of pinging before each request saves a round trip per request.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_recycle": 1800},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, env),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
@@ -69,6 +109,8 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",  # exact: counts the requests of the last minute/hour/day
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "pln",
+        # Each limit of conference/ratelimits.py, when the environment sizes it (e.g. for a venue).
+        **{name: env[name] for name in LIMIT_DEFAULTS if env.get(name)},
         # Background work (conference/tasks.py): Huey's SQLite file in the instance folder unless redis://...
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
         # Run tasks at once in the enqueuing process (None: only under TESTING).

@@ -12,14 +12,20 @@ from pathlib import Path
 
 from flask import current_app
 
-from conference.tasks import task
+from conference.tasks import QUEUE_ERRORS, task
 
 Attachment = tuple[str, str | bytes, str]  # (filename, content, mimetype), e.g. ("contacts.vcf", text, "text/vcard")
 
 
 def send_mail(to: str, subject: str, body: str, attachment: Attachment | None = None) -> None:
-    """Have the worker send a plain-text message (retried if the mail server fails for a while)."""
-    _deliver_later(to, subject, body, attachment)
+    """Have the worker send a plain-text message (retried if the mail server fails for a while).
+
+    With the queue unreachable (its Redis down), the message is sent now rather than lost."""
+    try:
+        _deliver_later(to, subject, body, attachment)
+    except QUEUE_ERRORS:
+        current_app.logger.warning("The task queue is unreachable: sending the mail to %s at once", to)
+        deliver(to, subject, body, attachment)
 
 
 @task(retries=3, retry_delay=60)

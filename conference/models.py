@@ -14,3 +14,4 @@ from conference.digest.models import DigestDelivery  # noqa: F401
 from conference.followups.models import FollowUp  # noqa: F401
 from conference.network.models import Dismissal  # noqa: F401
 from conference.retention.models import RetentionNotice, RetentionRecord  # noqa: F401
+from conference.files.models import GeneratedFile, GeneratedFilePerson  # noqa: F401

@@ -11,12 +11,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import sqlite3
 from pathlib import Path
 
 import click
+import redis
 from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
+
+# What enqueueing raises when the queue's storage does not answer.
+QUEUE_ERRORS = (redis.RedisError, sqlite3.Error)
 
 huey = Huey("pln", immediate=True)  # until init_app points it at the app's storage
 
@@ -45,24 +50,49 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(worker)
 
 
+def _in_app_context(func):
+    @functools.wraps(func)
+    def in_app_context(*args, **kwargs):
+        if has_app_context():
+            return func(*args, **kwargs)
+        from conference.extensions import db
+        with _app.app_context():
+            try:
+                return func(*args, **kwargs)
+            finally:
+                db.session.remove()
+    return in_app_context
+
+
 def task(**options):
     """A Huey task (retries=, retry_delay=, ...) whose function runs inside an app context.
 
     Run at once (immediate mode) it shares the caller's context and session; in a worker it gets a
     context and a session of its own, removed when it ends."""
     def decorate(func):
-        @functools.wraps(func)
-        def in_app_context(*args, **kwargs):
-            if has_app_context():
-                return func(*args, **kwargs)
-            from conference.extensions import db
-            with _app.app_context():
-                try:
-                    return func(*args, **kwargs)
-                finally:
-                    db.session.remove()
-        return huey.task(**options)(in_app_context)
+        return huey.task(**options)(_in_app_context(func))
     return decorate
+
+
+def periodic_task(schedule, **options):
+    """A Huey periodic task (schedule: huey.crontab(...)), in an app context like `task`.
+
+    Every worker's scheduler enqueues it: a task that must run once across all servers claims its
+    period with `once`."""
+    def decorate(func):
+        return huey.periodic_task(schedule, **options)(_in_app_context(func))
+    return decorate
+
+
+def once(key: str, ttl_seconds: int) -> bool:
+    """True for the first caller of `key` in the queue's storage (shared by every worker), False after.
+
+    Redis forgets the key after `ttl_seconds`; Huey's SQLite storage keeps it (one small row a key)."""
+    key = f"once.{key}"
+    try:
+        return huey.put_if_empty(key, "1", ttl_seconds)
+    except NotImplementedError:  # storages without expiry
+        return huey.put_if_empty(key, "1")
 
 
 @click.command("worker")

@@ -1,7 +1,11 @@
 """The digest: what the email says and carries, sending once, and one failing address."""
+import os
 import socketserver
+import subprocess
+import sys
 import threading
 from datetime import date
+from pathlib import Path
 
 import pytest
 import vobject
@@ -13,6 +17,7 @@ from conference.extensions import db
 from conference.followups.operations import add_follow_up
 from tests.factories import make_attendee, make_conference, sign_in_as
 
+ROOT = Path(__file__).resolve().parent.parent
 AFTER = "2026-07-12"   # the factory conference runs July 9-11, 2026
 
 
@@ -166,34 +171,38 @@ def test_preview_in_the_browser(client, outbox):
     assert client.get("/me/digest").status_code == 302
 
 
-def test_worker_processes_share_the_digests_and_send_each_once(tmp_path, _schema):
+def test_a_worker_process_sends_the_batches_and_each_digest_once(tmp_path, _schema):
+    """`flask send-digests` enqueues one task per batch; a real worker (two threads) sends them."""
     from tests.browser.conftest import make_live_app  # a database other processes can open
-    from tests.conftest import empty_database
-    app = make_live_app(tmp_path)
+    from tests.conftest import empty_database, test_config
+    from conference import create_app
+    queue = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    app = make_live_app(tmp_path, TASKS_IMMEDIATE=False, TASK_QUEUE_URL=queue, DIGEST_BATCH_SIZE=2)
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "TASK_QUEUE_URL": queue,
+           "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": "https://pln.example.org", "MAIL_SERVER": "",
+           "MAIL_OUTBOX": app.config["MAIL_OUTBOX"]}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", "2"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         with app.app_context():
             conference = make_conference()
-            emails = [f"w{n}@school.example.org" for n in range(4)]
+            emails = [f"w{n}@school.example.org" for n in range(5)]
             for email in emails:
                 network(conference, email=email)
-            result = app.test_cli_runner().invoke(
-                args=["send-digests", "--conference", conference.slug, "--today", AFTER, "--workers", "2"])
+            result = app.test_cli_runner().invoke(args=["send-digests", "--conference", conference.slug,
+                                                        "--today", AFTER])
             assert result.exit_code == 0, result.output
-            assert "Sent 4 digests" in result.output
+            assert "Sent 5 digests" in result.output
             from conference.mail import outbox_messages
             assert sorted(m["To"] for m in outbox_messages(app.config["MAIL_OUTBOX"])) == sorted(emails)
-            assert db.session.scalar(select(func.count()).select_from(DigestDelivery)) == 4
-            again = app.test_cli_runner().invoke(
-                args=["send-digests", "--conference", conference.slug, "--today", AFTER, "--workers", "2"])
-            assert "Sent 0 digests; 4 sent before" in again.output
+            assert db.session.scalar(select(func.count()).select_from(DigestDelivery)) == 5
+            again = app.test_cli_runner().invoke(args=["send-digests", "--conference", conference.slug,
+                                                       "--today", AFTER])
+            assert "Sent 0 digests; 5 sent before" in again.output
     finally:
+        worker.kill()
+        worker.wait()
         with app.app_context():
             empty_database()
             db.engine.dispose()
-
-
-def test_digest_processes_default_to_one_per_cpu_but_one_in_memory():
-    from conference.digest.cli import default_workers
-    assert default_workers("sqlite://") == 1
-    assert default_workers("sqlite:///:memory:") == 1
-    assert 1 <= default_workers("postgresql+psycopg://postgres@127.0.0.1/test") <= 4
+        create_app(test_config(tmp_path))  # later tests run tasks at once again

@@ -1,20 +1,32 @@
 """Badge PDFs: read back, rendered at 300 dpi and every QR decoded independently; background jobs."""
 import io
+import os
+import subprocess
+import sys
 import time
+from datetime import timedelta
+from pathlib import Path
 
 import pypdfium2
 import pytest
 import zxingcpp
 from pypdf import PdfReader
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from conference import create_app
+from conference.attendees.models import Attendee
 from conference.badges.codes import display
+from conference.events.models import utcnow
 from conference.extensions import db
 from conference.organizer.badges_pdf import BADGE_W, PAD, BadgeData, layout, sheet_position, write_badges
+from conference.files.models import GeneratedFile, GeneratedFilePerson
+from conference.organizer import jobs
 from conference.organizer.models import BadgeJob
+from tests.conftest import empty_database, test_config
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
 
+ROOT = Path(__file__).resolve().parent.parent
 LONG_NAME = "Maximiliana Bartholomew-Featherstonehaugh de la Cruz-Ortega"  # 59 characters, one more below
 LONG_NAME += "s"
 assert len(LONG_NAME) == 60
@@ -52,7 +64,6 @@ def make_job(client, conference, **form):
 
 def test_sheet_pdf_every_qr_decodes_to_the_right_badge(client, app, registrants):
     conference, people = registrants
-    app.config["BADGE_JOBS_INLINE"] = True
     sign_in_organizer(client, make_organizer(conference))
     job = make_job(client, conference)
     db.session.refresh(job)
@@ -78,7 +89,6 @@ def test_sheet_pdf_every_qr_decodes_to_the_right_badge(client, app, registrants)
 
 def test_single_badges_for_a_badge_printer(client, app, registrants):
     conference, people = registrants
-    app.config["BADGE_JOBS_INLINE"] = True
     sign_in_organizer(client, make_organizer(conference))
     job = make_job(client, conference, which="chosen", ids=[str(people[0].id), str(people[3].id)], layout="single")
     pdf = client.get(f"/organize/{conference.slug}/badges/{job.id}.pdf").data
@@ -118,7 +128,6 @@ def test_a_60_character_name_stays_inside_its_badge():
 
 def test_choosing_badges_by_import_and_by_letters(client, app, registrants):
     conference, people = registrants
-    app.config["BADGE_JOBS_INLINE"] = True
     sign_in_organizer(client, make_organizer(conference))
     job = make_job(client, conference, which="letters", letter_from="a", letter_to="D")
     db.session.refresh(job)
@@ -155,50 +164,177 @@ def test_progress_is_polled_while_the_job_runs(client, app, registrants):
     conference, people = registrants
     sign_in_organizer(client, make_organizer(conference))
     job = BadgeJob(conference_id=conference.id, layout="sheet", description="All", total=2000, done=350,
-                   state="running", attendee_ids="1")
+                   state="running", attendee_ids="1", attempts=1)
     db.session.add(job)
     db.session.commit()
     page = client.get(f"/organize/{conference.slug}/badges/{job.id}", headers={"HX-Request": "true"})
     assert page.text.lstrip().startswith('<section id="job-status"')
     assert 'data-hx-trigger="poll"' in page.text and "350 of 2,000" in page.text and 'value="350"' in page.text
     assert client.get(f"/organize/{conference.slug}/badges/{job.id}.pdf").status_code == 404
-    from datetime import timedelta
-    job.updated_at = job.updated_at - timedelta(minutes=10)
-    db.session.commit()
-    stalled = client.get(f"/organize/{conference.slug}/badges/{job.id}")
-    assert "stopped before it finished" in stalled.text and "data-poll" not in stalled.text
     other = make_conference()
     assert client.get(f"/organize/{other.slug}/badges/{job.id}").status_code == 403
     sign_in_organizer(client, make_organizer(other, email="x@y.example.org"))
     assert client.get(f"/organize/{other.slug}/badges/{job.id}").status_code == 404
 
 
-def test_a_background_thread_makes_the_pdf(tmp_path, _schema):
-    """The real thread, on a database file other connections can see (as under gunicorn)."""
+def _age(job: BadgeJob, minutes: int = 10) -> None:
+    db.session.execute(update(BadgeJob).where(BadgeJob.id == job.id)
+                       .values(updated_at=utcnow() - timedelta(minutes=minutes)))
+    db.session.commit()
+
+
+def test_a_job_whose_worker_died_is_started_again_then_marked_failed(client, app, registrants):
+    conference, people = registrants
+    sign_in_organizer(client, make_organizer(conference))
+    ids = ",".join(str(p.id) for p in people)
+    job = BadgeJob(conference_id=conference.id, layout="sheet", description="All", total=7, done=3,
+                   state="running", attendee_ids=ids, attempts=1)
+    db.session.add(job)
+    db.session.commit()
+    _age(job)
+    page = client.get(f"/organize/{conference.slug}/badges/{job.id}")
+    assert "The worker making this PDF stopped after 3 of 7 badges" in page.text and "data-poll" in page.text
+    jobs.look_after_badge_jobs()  # the worker's minute task: started again (at once under TESTING)
+    db.session.refresh(job)
+    assert (job.state, job.attempts, job.done) == ("done", 2, 7)
+    assert len(PdfReader(io.BytesIO(client.get(f"/organize/{conference.slug}/badges/{job.id}.pdf").data)
+                         ).pages) == 2
+    tired = BadgeJob(conference_id=conference.id, layout="sheet", description="All", total=7, state="running",
+                     attendee_ids=ids, attempts=jobs.MAX_ATTEMPTS)
+    db.session.add(tired)
+    db.session.commit()
+    _age(tired)
+    jobs.look_after_badge_jobs()
+    db.session.refresh(tired)
+    assert tired.state == "failed" and tired.error == "The worker stopped while making this PDF."
+    page = client.get(f"/organize/{conference.slug}/badges/{tired.id}")
+    assert "Making this PDF failed; it was tried 3 times" in page.text and "data-poll" not in page.text
+    assert client.get(f"/organize/{conference.slug}/badges").text.count("Failed") == 1
+
+
+def test_a_job_that_keeps_failing_is_retried_then_says_so(client, app, registrants):
+    conference, people = registrants
+    job = jobs.create_badge_job(conference, None, "sheet", [p.id for p in people], "All")
+    db.session.commit()
+    too_long = "https://pln.example.org/" + "x" * 3000 + "/CODE"  # more than a QR code holds
+    for retries_left in (2, 1):  # what the queue passes on each try; it retries on the exception
+        with pytest.raises(ValueError):
+            jobs.run_badge_job(job.id, too_long, retries_left=retries_left)
+        db.session.refresh(job)
+        assert job.state == "queued" and job.error.startswith("ValueError: Invalid version")
+    jobs.run_badge_job(job.id, too_long, retries_left=0)
+    db.session.refresh(job)
+    assert job.state == "failed" and job.attempts == 3
+    sign_in_organizer(client, make_organizer(conference))
+    assert "Making this PDF failed; it was tried 3 times" in client.get(f"/organize/{conference.slug}/badges/{job.id}").text
+    assert db.session.scalar(select(func.count()).select_from(GeneratedFile)) == 0
+
+
+def test_a_run_that_lost_its_job_writes_nothing(app, registrants):
+    conference, people = registrants
+    job = jobs.create_badge_job(conference, None, "sheet", [p.id for p in people], "All")
+    db.session.commit()
+    assert jobs.run_badge_job(job.id, "https://pln.example.org/c/CODE").state == "done"
+    assert jobs.run_badge_job(job.id, "https://pln.example.org/c/CODE") is None  # done: not claimed again
+    assert db.session.scalar(select(func.count()).select_from(GeneratedFile)) == 1
+
+
+def test_a_pdf_expires_after_7_days_and_goes_with_anyone_on_it(client, app, registrants):
+    conference, people = registrants
+    sign_in_organizer(client, make_organizer(conference))
+    everyone = make_job(client, conference).id
+    two = make_job(client, conference, which="chosen", ids=[str(people[0].id), str(people[3].id)]).id
+    others = make_job(client, conference, which="chosen", ids=[str(people[1].id)]).id
+    pdf = f"/organize/{conference.slug}/badges/{{}}.pdf"
+    assert all(client.get(pdf.format(j)).status_code == 200 for j in (everyone, two, others))
+    from conference.privacy.operations import delete_account
+    delete_account(db.session.get(Attendee, people[0].id))  # on both the first and the second PDF
+    db.session.commit()
+    assert client.get(pdf.format(everyone)).status_code == 404
+    assert client.get(pdf.format(two)).status_code == 404
+    assert db.session.get(BadgeJob, two) is None  # its description named her
+    assert client.get(pdf.format(others)).status_code == 200
+    names = [n for n, in db.session.execute(select(GeneratedFile.name))]
+    assert len(names) == 1 and db.session.scalar(select(func.count()).select_from(GeneratedFilePerson)) == 1
+    db.session.execute(update(GeneratedFile).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+    page = client.get(f"/organize/{conference.slug}/badges/{others}")
+    assert "This PDF has been deleted: PDFs are kept for 7 days" in page.text
+    assert client.get(pdf.format(others)).status_code == 404
+    jobs.look_after_badge_jobs()
+    assert db.session.scalar(select(func.count()).select_from(GeneratedFile)) == 0
+    assert db.session.scalar(select(func.count()).select_from(GeneratedFilePerson)) == 0
+
+
+def test_retention_deletes_the_conferences_badge_pdfs(client, app, registrants):
+    from datetime import date
+    from conference.retention.operations import run_for
+    conference, people = registrants
+    sign_in_organizer(client, make_organizer(conference))
+    job = make_job(client, conference)
+    conference.closes_on, conference.retain_until = date(2026, 8, 1), date(2026, 9, 1)
+    db.session.commit()
+    job_id = job.id
+    run_for(conference, date(2026, 8, 28))  # attendees told a week ahead
+    assert db.session.get(BadgeJob, job_id) is not None
+    assert run_for(db.session.get(type(conference), conference.id), date(2026, 9, 5)).deleted == 7
+    assert db.session.get(BadgeJob, job_id) is None
+    assert db.session.scalar(select(func.count()).select_from(GeneratedFile)) == 0
+
+
+def _worker(env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", "1"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _wait(seconds: float, check) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        db.session.expire_all()
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_worker_process_makes_the_pdf_and_a_killed_one_is_replaced(tmp_path, _schema):
+    """Real worker processes on a database file (or the PostgreSQL test database) and a queue file."""
     from tests.browser.conftest import make_live_app
-    from tests.conftest import empty_database
-    app = make_live_app(tmp_path)
+    queue = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    app = make_live_app(tmp_path, TASKS_IMMEDIATE=False, TASK_QUEUE_URL=queue, BADGE_JOB_STALLED_SECONDS=1)
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "TASK_QUEUE_URL": queue,
+           "SECRET_KEY": "test-secret", "PUBLIC_BASE_URL": "https://pln.example.org", "MAIL_SERVER": "",
+           "MAIL_OUTBOX": str(tmp_path / "outbox")}
+    workers = [_worker(env)]
     try:
         with app.app_context():
-            conference, people = make_conference(), []
-            for n in range(30):
-                people.append(make_attendee(conference, name=f"Person {n:02d}"))
+            conference = make_conference()
+            for n in range(400):
+                make_attendee(conference, name=f"Person {n:03d}")
             sign_in_organizer(client := app.test_client(), make_organizer(conference))
             job = make_job(client, conference)
-            deadline = time.time() + 60
-            while time.time() < deadline:
-                db.session.expire_all()
-                if db.session.get(BadgeJob, job.id).state in ("done", "failed"):
-                    break
-                time.sleep(0.2)
+            assert _wait(60, lambda: db.session.get(BadgeJob, job.id).done >= jobs.PROGRESS_EVERY), \
+                db.session.get(BadgeJob, job.id).state
+            workers[0].kill()  # mid-job: the row says running, and nobody is making it
+            workers[0].wait()
             job = db.session.get(BadgeJob, job.id)
-            assert job.state == "done", job.error
-            assert len(PdfReader(io.BytesIO(client.get(f"/organize/{conference.slug}/badges/{job.id}.pdf").data)
-                                 ).pages) == 5
+            assert job.state == "running" and job.done < job.total
+            time.sleep(1.1)
+            assert jobs.recover_stalled() == 1  # what the minute task does; it enqueues the job again
+            workers.append(_worker(env))
+            assert _wait(90, lambda: db.session.get(BadgeJob, job.id).state in ("done", "failed"))
+            job = db.session.get(BadgeJob, job.id)
+            assert (job.state, job.attempts) == ("done", 2), job.error
+            pdf = client.get(f"/organize/{conference.slug}/badges/{job.id}.pdf").data
+            assert len(PdfReader(io.BytesIO(pdf)).pages) == 67
     finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
         with app.app_context():
             empty_database()
             db.engine.dispose()
+        create_app(test_config(tmp_path))  # later tests run tasks at once again
 
 
 def test_badges_pdf_command(app, tmp_path, registrants):

@@ -158,3 +158,39 @@ def test_no_deletion_without_a_closing_date_or_a_retention_date(app, outbox):
     assert result.exit_code == 0
     assert f"{open_ended.slug}: not deleted: set a closing date on or before the retention date" in result.output
     assert count(Attendee) == 4 and outbox() == []
+
+
+def test_a_second_run_that_reaches_the_deletion_late_keeps_the_first_runs_figures(app):
+    """Two runs at once (two servers, or the daily task and a run by hand): the later one deletes nothing
+    and leaves the figures the first computed from the full conference."""
+    from conference.retention.operations import keep_figures_and_purge
+    conference = make_conference()
+    a_network(conference)
+    close(conference)
+    assert run(app, "2026-10-24").exit_code == 0  # told a week ahead
+    assert "3 attendees' data deleted" in run(app, "2026-11-01").output
+    kept = db.session.get(RetentionRecord, conference.id).figures
+    assert kept["overview"]["registered"] == 3
+    # A run that read the record before the first one committed goes on to the deletion itself:
+    assert keep_figures_and_purge(db.session.get(Conference, conference.id)) is None
+    record = db.session.get(RetentionRecord, conference.id)
+    assert record.figures == kept and record.attendees_deleted == 3
+
+
+def test_the_daily_task_runs_once_a_day_across_workers(app, outbox):
+    from datetime import timedelta
+    from sqlalchemy import delete
+    from conference.events.models import utcnow
+    from conference.retention.operations import daily_retention
+    from conference.tasks import huey
+    today = utcnow().date()
+    huey.delete(f"once.retention-run.{today.isoformat()}")
+    conference = make_conference(starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=28))
+    a_network(conference)
+    close(conference, closes_on=today - timedelta(days=28), retain_until=today + timedelta(days=3))
+    daily_retention()  # the first worker's scheduler
+    assert count(RetentionNotice) == 3 and len(outbox()) == 3
+    db.session.execute(delete(RetentionNotice))
+    db.session.commit()
+    daily_retention()  # another worker's, the same day: nothing
+    assert count(RetentionNotice) == 0 and len(outbox()) == 3

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from conference import create_app
+from conference.extensions import db
 from conference.mail import outbox_messages, send_mail
 from conference.tasks import huey, storage_for
 from tests.conftest import test_config
@@ -62,7 +63,12 @@ def test_a_worker_process_sends_what_a_request_enqueued(tmp_path, backend):
     else:
         queue_url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
     outbox = tmp_path / "outbox"
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}", "TASK_QUEUE_URL": queue_url,
+    database = f"sqlite:///{tmp_path / 'app.sqlite3'}"
+    schema = create_app(test_config(tmp_path, SQLALCHEMY_DATABASE_URI=database))
+    with schema.app_context():  # the worker's periodic tasks read the tables
+        db.create_all()
+        db.engine.dispose()
+    env = {**os.environ, "DATABASE_URL": database, "TASK_QUEUE_URL": queue_url,
            "MAIL_OUTBOX": str(outbox), "MAIL_SERVER": "", "SECRET_KEY": "test-secret"}
     worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", "1"],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)

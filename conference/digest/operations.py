@@ -23,6 +23,7 @@ from conference.extensions import db
 from conference.followups.models import FollowUp
 from conference.followups.operations import contact_name, due_label, open_follow_ups
 from conference.mail import deliver
+from conference.tasks import task
 
 REACH_LABELS = {"phone": "Phone", "email": "Email", "x": "X", "instagram": "Instagram", "voxer": "Voxer",
                 "linkedin": "LinkedIn", "bluesky": "Bluesky", "website": "Website"}
@@ -125,12 +126,16 @@ def _load_batch(attendee_ids: list[int]) -> dict[int, tuple]:
     return {a.id: (a, connections[a.id], follow_ups[a.id]) for a in attendees}
 
 
-def send_digests(conference: Conference, today: date | None = None, workers: int = 1) -> SendReport:
+WAIT_SECONDS = 3600  # how long `send_digests` waits for the worker to finish every batch
+
+
+def send_digests(conference: Conference, today: date | None = None, wait: float = WAIT_SECONDS) -> SendReport:
     """Send each attendee's digest once. A failure for one address is reported and the rest go on.
 
-    The delivery row is written in the same transaction as the hand-over to the mail server and
-    committed straight after it, so a re-run (or a second run at the same time) skips it.
-    `workers` > 1 shares the attendees among that many processes (each attendee goes to one).
+    The worker sends them, one task per BATCH (DIGEST_BATCH_SIZE) attendees (several workers share a conference); this
+    waits for every batch and adds up their reports. The delivery row is written in the same
+    transaction as the hand-over to the mail server and committed straight after it, so a re-run
+    (or a second run at the same time) skips it.
     """
     ensure_event_over(conference, today)
     conference_id = conference.id
@@ -140,55 +145,34 @@ def send_digests(conference: Conference, today: date | None = None, workers: int
         select(Attendee.id).where(Attendee.conference_id == conference_id,
                                   ~exists().where(DigestDelivery.attendee_id == Attendee.id))
         .order_by(Attendee.id)))
-    if workers > 1 and len(pending) > 1:
-        return _in_processes(pending, conference_id, today, workers, report)
-    _send_batches(pending, conference_id, today, report)
+    db.session.commit()  # nothing of ours holds a lock the worker waits for
+    day, size = today.isoformat() if today else None, int(current_app.config.get("DIGEST_BATCH_SIZE", BATCH))
+    results = [send_digest_batch(conference_id, pending[n:n + size], day) for n in range(0, len(pending), size)]
+    for number, result in enumerate(results):
+        try:
+            part = result.get(blocking=True, timeout=wait)
+        except Exception as error:  # noqa: BLE001  (the batch's task failed for good, or the wait ran out)
+            report.failed.append((f"batch {number + 1} of {len(results)}", f"{type(error).__name__}: {error}"))
+            continue
+        report.sent += part["sent"]
+        report.already_sent += part["already_sent"]
+        report.nothing_to_send += part["nothing_to_send"]
+        report.failed += [tuple(f) for f in part["failed"]]
     return report
 
 
-def _send_batches(pending: list[int], conference_id: int, today: date | None, report: SendReport) -> None:
+@task(retries=2, retry_delay=30)
+def send_digest_batch(conference_id: int, attendee_ids: list[int], day: str | None) -> dict:
+    """One batch of send_digests, in the worker; its report as plain data."""
+    report = SendReport()
     session = db.session()
     expire_on_commit, session.expire_on_commit = session.expire_on_commit, False  # keep the batch loaded
     try:
-        _send_each(pending, conference_id, today, report)
+        _send_each(attendee_ids, conference_id, date.fromisoformat(day) if day else None, report)
     finally:
         session.expire_on_commit = expire_on_commit
-
-
-# What a worker process needs to build the same app (the rest comes from its environment).
-WORKER_CONFIG = ("SQLALCHEMY_DATABASE_URI", "SQLALCHEMY_ENGINE_OPTIONS", "SECRET_KEY", "PUBLIC_BASE_URL", "TESTING",
-                 "MAIL_SERVER", "MAIL_PORT", "MAIL_USERNAME", "MAIL_PASSWORD", "MAIL_USE_TLS", "MAIL_FROM",
-                 "MAIL_OUTBOX")
-
-
-def _in_processes(pending: list[int], conference_id: int, today: date | None, workers: int,
-                  report: SendReport) -> SendReport:
-    import multiprocessing
-
-    config = {key: current_app.config[key] for key in WORKER_CONFIG if key in current_app.config}
-    shares = [pending[n::workers] for n in range(workers)]
-    db.session.commit()  # nothing of ours holds a lock the workers wait for
-    with multiprocessing.get_context("spawn").Pool(workers) as pool:
-        parts = pool.starmap(_worker, [(config, conference_id, today, share) for share in shares])
-    for part in parts:
-        report.sent += part.sent
-        report.already_sent += part.already_sent
-        report.nothing_to_send += part.nothing_to_send
-        report.failed += part.failed
-    return report
-
-
-def _worker(config: dict, conference_id: int, today: date | None, pending: list[int]) -> SendReport:
-    """One process's share of send_digests: its own app and database connection."""
-    from conference import create_app
-
-    app = create_app(config)
-    report = SendReport()
-    with app.app_context():
-        _send_batches(pending, conference_id, today, report)
-        db.session.remove()
-        db.engine.dispose()
-    return report
+    return {"sent": report.sent, "already_sent": report.already_sent, "nothing_to_send": report.nothing_to_send,
+            "failed": report.failed}
 
 
 def _send_each(pending: list[int], conference_id: int, today: date | None, report: SendReport) -> None:

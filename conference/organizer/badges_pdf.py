@@ -60,6 +60,7 @@ class BadgeData:
     code: str           # stored form; printed as XXXX-XXXX-XXXX
     url: str            # what the QR holds
     conference: str = ""
+    attendee_id: int = 0  # whose badge: the stored PDF goes when they do
 
 
 @dataclass

@@ -1,35 +1,37 @@
-"""Badge PDFs made in the background. The job's row holds its progress and the finished file's name,
-so any app worker (or server) can report on it; the file lives in the instance folder."""
+"""Badge PDFs made by the worker (conference/tasks.py). The job's row holds its progress and the finished
+file (conference/files, in the database), so any app server reports on it and hands it out.
+
+A worker that dies mid-job leaves its row `running` with an old `updated_at`: `look_after_badge_jobs`
+(every minute) starts such a job again, up to MAX_ATTEMPTS runs, then marks it failed. Each run
+claims the row first, so a job enqueued twice still makes one PDF at a time, and a run that lost
+its claim writes nothing.
+"""
 from __future__ import annotations
 
-import secrets
-import threading
-import time
+import io
 from datetime import timedelta
-from pathlib import Path
 
-from flask import Flask, current_app
+from flask import current_app
+from huey import crontab
 from sqlalchemy import select, update
 
 from conference.attendees.models import ROLES, Attendee
 from conference.badges.codes import display
+from conference.digest.operations import absolute_url
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.exports.contact_fields import split_name
 from conference.extensions import db
+from conference.files.operations import expired_files, is_available, store_file
 from conference.organizer.badges_pdf import BadgeData, write_badges
 from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organizer
+from conference.privacy.operations import delete_files
+from conference.tasks import QUEUE_ERRORS, periodic_task, task
 
 CODE_SLOT = "CODE"
-STALLED_AFTER = timedelta(minutes=2)
-KEEP_FILES = timedelta(days=7)
 MAX_BADGES = 25_000
-
-
-def badge_folder(app: Flask | None = None) -> Path:
-    folder = Path((app or current_app).instance_path) / "badges"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+MAX_ATTEMPTS = 3
+PROGRESS_EVERY = 50  # badges between two progress writes (each one also says the worker is alive)
 
 
 def _sort_key(name: str) -> tuple[str, str]:
@@ -81,7 +83,7 @@ def choose_attendees(conference: Conference, which: str, batch_id: int | None = 
 
 def create_badge_job(conference: Conference, organizer: Organizer | None, layout: str, ids: list[int],
                      description: str) -> BadgeJob:
-    """A queued job; the caller commits, then starts it with `launch`."""
+    """A queued job; the caller commits, then hands it to the worker with `launch`."""
     if layout not in LAYOUTS:
         raise DomainError("Choose a layout: sheets of six, or single badges.", field="layout")
     job = BadgeJob(conference_id=conference.id, organizer_id=organizer.id if organizer else None, layout=layout,
@@ -102,79 +104,122 @@ def badge_data(conference: Conference, ids: list[int], url_template: str) -> lis
             found[row.id] = BadgeData(name=row.name, role=ROLES.get(row.role, row.role), school=row.school,
                                       state=row.state, code=row.badge_code,
                                       url=url_template.replace(CODE_SLOT, display(row.badge_code)),
-                                      conference=conference.name)
+                                      conference=conference.name, attendee_id=row.id)
     return [found[i] for i in ids if i in found]
 
 
-def run_badge_job(job_id: int, url_template: str, folder: Path) -> BadgeJob:
-    """Make the job's PDF, writing progress to its row as it goes (committing: runs outside requests)."""
+def stalled_after() -> timedelta:
+    """How long a running job may go without progress before its worker counts as gone."""
+    return timedelta(seconds=float(current_app.config.get("BADGE_JOB_STALLED_SECONDS", 120)))
+
+
+def _claim(job_id: int) -> int | None:
+    """Mark a queued job running; the number of this run, or None if another run has it or it is over."""
+    now = utcnow()
+    claimed = db.session.execute(update(BadgeJob).where(BadgeJob.id == job_id, BadgeJob.state == "queued")
+                                 .values(state="running", attempts=BadgeJob.attempts + 1, updated_at=now,
+                                         error="")).rowcount == 1
+    db.session.commit()
+    return db.session.scalar(select(BadgeJob.attempts).where(BadgeJob.id == job_id)) if claimed else None
+
+
+def _ours(job_id: int, attempt: int):
+    return (BadgeJob.id == job_id, BadgeJob.state == "running", BadgeJob.attempts == attempt)
+
+
+def run_badge_job(job_id: int, url_template: str, retries_left: int = 0) -> BadgeJob | None:
+    """Make the job's PDF, writing progress to its row as it goes (committing: runs in the worker).
+
+    A failure with retries left puts the job back in the queue's hands (and raises, so the queue
+    retries it); the last failure marks it failed with the reason."""
+    attempt = _claim(job_id)
+    if attempt is None:
+        return None
     job = db.session.get(BadgeJob, job_id)
     conference = db.session.get(Conference, job.conference_id)
-    job.state, job.updated_at = "running", utcnow()
-    db.session.commit()
-    name = f"badges-{conference.slug}-{job.id}-{secrets.token_hex(8)}.pdf"
-    partial = folder / (name + ".part")
     last = [0]
 
     def progress(done: int) -> None:
-        if done - last[0] >= 50 or done == job.total:
+        if done - last[0] >= PROGRESS_EVERY or done == job.total:
             last[0] = done
-            db.session.execute(update(BadgeJob).where(BadgeJob.id == job_id).values(done=done, updated_at=utcnow()))
+            db.session.execute(update(BadgeJob).where(*_ours(job_id, attempt)).values(done=done, updated_at=utcnow()))
             db.session.commit()
 
     try:
         badges = badge_data(conference, job.ids, url_template)
-        write_badges(badges, partial, job.layout, title=f"Badges: {conference.name}", progress=progress)
-        partial.rename(folder / name)
-    except Exception as error:  # the job row must say it failed, whatever broke
+        out = io.BytesIO()
+        write_badges(badges, out, job.layout, title=f"Badges: {conference.name}", progress=progress)
+        stored = store_file(conference.id, f"badges-{conference.slug}-{job.id}-{job.layout}.pdf", "application/pdf",
+                            out.getvalue(), people=[b.attendee_id for b in badges])
+        finished = db.session.execute(update(BadgeJob).where(*_ours(job_id, attempt)).values(
+            state="done", done=job.total, file_id=stored.id, finished_at=utcnow(), updated_at=utcnow())).rowcount
+        if finished:
+            db.session.commit()
+        else:  # the job was taken away from this run (it stalled and was started again)
+            db.session.rollback()
+    except Exception as error:  # the job row must say what happened, whatever broke
         db.session.rollback()
-        partial.unlink(missing_ok=True)
-        job = db.session.get(BadgeJob, job_id)
-        job.state, job.error, job.finished_at = "failed", f"{type(error).__name__}: {error}"[:500], utcnow()
+        state = "queued" if retries_left > 0 else "failed"
+        db.session.execute(update(BadgeJob).where(*_ours(job_id, attempt)).values(
+            state=state, error=f"{type(error).__name__}: {error}"[:500], updated_at=utcnow(),
+            finished_at=None if state == "queued" else utcnow()))
         db.session.commit()
-        current_app.logger.exception("Badge job %s failed", job_id)
-        return job
-    job = db.session.get(BadgeJob, job_id)
-    db.session.refresh(job)
-    job.state, job.done, job.file_name, job.finished_at, job.updated_at = "done", job.total, name, utcnow(), utcnow()
-    db.session.commit()
-    return job
+        current_app.logger.exception("Badge job %s failed (run %s)", job_id, attempt)
+        if retries_left > 0:
+            raise
+    return db.session.get(BadgeJob, job_id)
+
+
+@task(retries=2, retry_delay=10, context=True)
+def make_badge_pdf(job_id: int, url_template: str, task=None) -> None:
+    run_badge_job(job_id, url_template, retries_left=task.retries if task is not None else 0)
 
 
 def launch(job: BadgeJob, url_template: str) -> None:
-    """Start a committed job: in a background thread, or right here when BADGE_JOBS_INLINE is set
-    (tests, and single-threaded scripts)."""
-    app = current_app._get_current_object()
-    folder = badge_folder(app)
-    prune(folder)
-    if app.config.get("BADGE_JOBS_INLINE"):
-        run_badge_job(job.id, url_template, folder)
-        return
-
-    def work(job_id: int) -> None:
-        with app.app_context():
-            try:
-                run_badge_job(job_id, url_template, folder)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=work, args=(job.id,), name=f"badge-job-{job.id}", daemon=True).start()
-
-
-def prune(folder: Path, keep: timedelta = KEEP_FILES) -> None:
-    """Badge PDFs older than `keep` are deleted: they hold every attendee's name and badge link."""
-    cutoff = time.time() - keep.total_seconds()
-    for path in folder.glob("badges-*.pdf*"):
-        try:
-            if path.stat().st_mtime < cutoff:
-                path.unlink()
-        except FileNotFoundError:
-            pass  # another worker pruned it first
+    """Hand a committed job to the worker. With the queue unreachable the job waits in its row, and
+    the minute task enqueues it again once the queue answers."""
+    try:
+        make_badge_pdf(job.id, url_template)
+    except QUEUE_ERRORS:
+        current_app.logger.warning("The task queue is unreachable: badge job %s waits for it", job.id)
 
 
 def is_stalled(job: BadgeJob) -> bool:
-    """A job whose worker went away (restarted mid-way) stops updating its row."""
-    return job.state in ("queued", "running") and utcnow() - job.updated_at > STALLED_AFTER
+    """A job whose worker went away (killed mid-way) stops updating its row."""
+    return job.state in ("queued", "running") and utcnow() - job.updated_at > stalled_after()
+
+
+def recover_stalled() -> int:
+    """Start stalled jobs again (until MAX_ATTEMPTS runs), mark the rest failed; returns how many restarted."""
+    cutoff = utcnow() - stalled_after()
+    stalled = list(db.session.scalars(select(BadgeJob).where(
+        BadgeJob.state.in_(("queued", "running")), BadgeJob.updated_at < cutoff)))
+    restarted = []
+    for job in stalled:
+        if job.attempts >= MAX_ATTEMPTS:
+            values = dict(state="failed", finished_at=utcnow(),
+                          error=job.error or "The worker stopped while making this PDF.")
+        else:
+            values = dict(state="queued")
+            restarted.append(job)
+        changed = db.session.execute(update(BadgeJob).where(
+            BadgeJob.id == job.id, BadgeJob.state == job.state, BadgeJob.attempts == job.attempts,
+            BadgeJob.updated_at < cutoff).values(updated_at=utcnow(), **values)).rowcount
+        if not changed:
+            restarted = [j for j in restarted if j is not job]
+    db.session.commit()
+    url_template = absolute_url("contacts.card", code=CODE_SLOT)  # on PUBLIC_BASE_URL, outside any request
+    for job in restarted:
+        make_badge_pdf(job.id, url_template)
+    return len(restarted)
+
+
+@periodic_task(crontab(minute="*"))
+def look_after_badge_jobs() -> None:
+    """Every minute: stalled jobs start again; PDFs past their 7 days are deleted."""
+    recover_stalled()
+    delete_files(expired_files())
+    db.session.commit()
 
 
 def job_of(conference: Conference, job_id: int) -> BadgeJob:
@@ -189,8 +234,5 @@ def recent_jobs(conference: Conference, limit: int = 10) -> list[BadgeJob]:
                                    .order_by(BadgeJob.created_at.desc(), BadgeJob.id.desc()).limit(limit)))
 
 
-def job_file(job: BadgeJob, app: Flask | None = None) -> Path | None:
-    if job.state != "done" or not job.file_name:
-        return None
-    path = badge_folder(app) / job.file_name
-    return path if path.exists() else None
+def job_file_ready(job: BadgeJob) -> bool:
+    return job.state == "done" and is_available(job.file_id)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
@@ -63,7 +63,10 @@ class BadgeJob(db.Model):
     state: Mapped[str] = mapped_column(String(8), default="queued")
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
-    file_name: Mapped[str] = mapped_column(String(200), default="")
+    # The finished PDF (conference/files). The job goes with it (its description may name people) when
+    # the PDF expires or someone on it is deleted.
+    file_id: Mapped[int | None] = mapped_column(ForeignKey("generated_file.id", ondelete="CASCADE"))
+    attempts: Mapped[int] = mapped_column(default=0)   # runs started: a worker that died mid-way is retried
     error: Mapped[str] = mapped_column(String(500), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -89,7 +92,7 @@ class DashboardSnapshot(db.Model):
     conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), primary_key=True)
     computed_at: Mapped[datetime]
     refreshing_since: Mapped[datetime | None]
-    payload: Mapped[bytes] = mapped_column(LargeBinary)  # a pickled stats.Dashboard, written only by us
+    figures: Mapped[dict] = mapped_column(JSON)  # a stats.Dashboard, as snapshots.encode writes it
 
 
 class ConnectionTally(db.Model):

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -14,6 +15,7 @@ from conference.auth.routes import public_url
 from conference.errors import DomainError
 from conference.exports.tabular import to_csv
 from conference.extensions import csrf, db
+from conference.files.operations import file_bytes
 from conference.htmx import render
 from conference.mail import send_mail
 from conference.organizer import bp
@@ -279,7 +281,7 @@ def badge_job(conference, job_id: int):
     except DomainError:
         abort(404)
     return render("organizer/badge_job.html", "job_status", conference=conference, job=job,
-                  stalled=jobs.is_stalled(job), ready=jobs.job_file(job) is not None)
+                  stalled=jobs.is_stalled(job), ready=jobs.job_file_ready(job), max_attempts=jobs.MAX_ATTEMPTS)
 
 
 @bp.get("/<slug>/badges/<int:job_id>.pdf")
@@ -290,11 +292,12 @@ def badge_pdf(conference, job_id: int):
         job = jobs.job_of(conference, job_id)
     except DomainError:
         abort(404)
-    path = jobs.job_file(job)
-    if path is None:
+    data = file_bytes(job.file_id) if job.state == "done" else None
+    if data is None:
         abort(404)
     name = f"badges-{conference.slug}-{job.id}-{job.layout}.pdf"
-    response = send_file(path, mimetype="application/pdf", as_attachment=True, download_name=name, max_age=0)
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
+                         max_age=0)
     response.headers["Cache-Control"] = "private, no-store"
     return response
 

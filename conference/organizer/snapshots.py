@@ -2,15 +2,15 @@
 
 The figures are kept in a DashboardSnapshot row. A request gets them from there when they are at
 most DASHBOARD_MAX_AGE_SECONDS old; when they are older it still gets them at once, and one worker
-(whichever claims the row first) recomputes them in a background thread for the next poll. Only the
-first request for a conference computes while it waits. DASHBOARD_MAX_AGE_SECONDS = 0 computes on
-every request (the default under TESTING). Like badge jobs, this commits on its own.
+(whichever claims the row first) has the worker recompute them for the next poll. Only the first
+request for a conference computes while it waits. DASHBOARD_MAX_AGE_SECONDS = 0 computes on every
+request (the default under TESTING). Like badge jobs, this commits on its own. The figures are
+stored as JSON (`encode`, `decode`): plain data that any release of the code can read or ignore.
 """
 from __future__ import annotations
 
-import pickle
-import threading
-from datetime import timedelta
+from dataclasses import asdict
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import or_, update
@@ -20,6 +20,7 @@ from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.organizer import stats, tallies
 from conference.organizer.models import DashboardSnapshot
+from conference.tasks import QUEUE_ERRORS, task
 
 CLAIM_TIMEOUT = timedelta(seconds=60)  # a refresh that has not finished by then is tried again
 
@@ -29,23 +30,65 @@ def max_age() -> float:
     return float(app.config.get("DASHBOARD_MAX_AGE_SECONDS", 0 if app.testing else 5))
 
 
-def _load(snapshot: DashboardSnapshot) -> stats.Dashboard | None:
-    try:
-        board = pickle.loads(snapshot.payload)  # noqa: S301  (our own row, written by store())
-    except Exception:  # a snapshot from an older version of the code: recompute
+FORMAT = 1  # bumped when the encoding changes: an older snapshot is then recomputed
+
+
+def _when(moment: datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _moment(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _interest(figure: stats.InterestFigure) -> list:
+    return [figure.name, figure.retired, figure.offered.raw, figure.sought.raw]
+
+
+def encode(board: stats.Dashboard) -> dict:
+    """The dashboard as JSON-ready data."""
+    return {"format": FORMAT, "conference_name": board.conference_name, "timezone": board.timezone,
+            "computed_at": _when(board.computed_at), "overview": asdict(board.overview),
+            "hours": [[_when(h.start), h.count, _when(h.utc)] for h in board.hours],
+            "interests": [_interest(f) for f in board.interests],
+            "roles": {"roles": [list(r) for r in board.roles.roles],
+                      "cells": [[a, b, c.raw] for (a, b), c in board.roles.cells.items()]},
+            "states": [[s.code, s.name, s.people.raw] for s in board.states],
+            "gaps": [_interest(f) for f in board.gaps]}
+
+
+def decode(data: dict) -> stats.Dashboard | None:
+    """The dashboard `encode` wrote, or None for data in another format."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
-    return board if isinstance(board, stats.Dashboard) else None
+    count = stats.Count
+
+    def interest(row: list) -> stats.InterestFigure:
+        return stats.InterestFigure(name=row[0], retired=row[1], offered=count(row[2]), sought=count(row[3]))
+
+    try:
+        return stats.Dashboard(
+            conference_name=data["conference_name"], timezone=data["timezone"],
+            computed_at=_moment(data["computed_at"]), overview=stats.Overview(**data["overview"]),
+            hours=[stats.HourCount(start=_moment(s), count=n, utc=_moment(u)) for s, n, u in data["hours"]],
+            interests=[interest(r) for r in data["interests"]],
+            roles=stats.RoleMatrix(roles=[tuple(r) for r in data["roles"]["roles"]],
+                                   cells={(a, b): count(n) for a, b, n in data["roles"]["cells"]}),
+            states=[stats.StateFigure(code=c, name=n, people=count(p)) for c, n, p in data["states"]],
+            gaps=[interest(r) for r in data["gaps"]])
+    except (KeyError, TypeError, ValueError):
+        return None
 
 
 def store(conference_id: int, board: stats.Dashboard) -> None:
     """Save freshly computed figures and release the refresh claim."""
-    payload = pickle.dumps(board, protocol=pickle.HIGHEST_PROTOCOL)
+    figures = encode(board)
     updated = db.session.execute(update(DashboardSnapshot).where(DashboardSnapshot.conference_id == conference_id)
-                                 .values(payload=payload, computed_at=board.computed_at, refreshing_since=None))
+                                 .values(figures=figures, computed_at=board.computed_at, refreshing_since=None))
     if updated.rowcount == 0:
         try:
             with db.session.begin_nested():
-                db.session.add(DashboardSnapshot(conference_id=conference_id, payload=payload,
+                db.session.add(DashboardSnapshot(conference_id=conference_id, figures=figures,
                                                  computed_at=board.computed_at))
         except IntegrityError:
             pass  # another worker stored its copy a moment ago: as good as ours
@@ -81,23 +124,14 @@ def refresh(conference_id: int) -> stats.Dashboard:
     return board
 
 
-def _refresh_in_background(conference_id: int) -> None:
-    app = current_app._get_current_object()
-    if app.config.get("DASHBOARD_REFRESH_INLINE"):
+@task()
+def refresh_in_background(conference_id: int) -> None:
+    """The worker's refresh; a failure leaves the claim to time out, and the next stale poll tries again."""
+    try:
         refresh(conference_id)
-        return
-
-    def work() -> None:
-        with app.app_context():
-            try:
-                refresh(conference_id)
-            except Exception:
-                db.session.rollback()
-                app.logger.exception("Dashboard refresh for conference %s failed", conference_id)
-            finally:
-                db.session.remove()
-
-    threading.Thread(target=work, name=f"dashboard-{conference_id}", daemon=True).start()
+    except Exception:
+        db.session.rollback()
+        current_app.logger.exception("Dashboard refresh for conference %s failed", conference_id)
 
 
 def current_dashboard(conference: Conference) -> stats.Dashboard:
@@ -107,9 +141,12 @@ def current_dashboard(conference: Conference) -> stats.Dashboard:
         fold_tallies(conference.id)
         return stats.dashboard(conference)
     snapshot = db.session.get(DashboardSnapshot, conference.id)
-    board = _load(snapshot) if snapshot is not None else None
+    board = decode(snapshot.figures) if snapshot is not None else None
     if board is None:
         return refresh(conference.id)
     if utcnow() - snapshot.computed_at > timedelta(seconds=limit) and _claim(conference.id):
-        _refresh_in_background(conference.id)
+        try:
+            refresh_in_background(conference.id)
+        except QUEUE_ERRORS:  # the claim times out, and a later poll tries again
+            current_app.logger.warning("The task queue is unreachable: the dashboard is not refreshed")
     return board

@@ -1,10 +1,11 @@
 """The front door: what PLN Connect is, and where to go next."""
-from flask import Blueprint, abort, g, redirect, url_for
+from flask import Blueprint, abort, current_app, g, jsonify, redirect, url_for
 from sqlalchemy import select
 
 from conference.events.models import Conference
 from conference.events.operations import is_closed
 from conference.extensions import db
+from conference.health import problems
 from conference.htmx import render
 
 bp = Blueprint("pages", __name__)
@@ -39,6 +40,11 @@ def me():
 
 @bp.get("/healthz")
 def health():
-    """For load balancers: the app answers and reaches its database."""
-    db.session.execute(select(1))
-    return {"ok": True}
+    """For load balancers: 200 when the database and Redis (if configured) answer, 503 when not; nothing else."""
+    failing = problems()
+    if failing:
+        current_app.logger.warning("Health check failed: %s does not answer", " and ".join(failing))
+    response = jsonify(ok=not failing)
+    response.status_code = 503 if failing else 200
+    response.headers["Cache-Control"] = "no-store"
+    return response

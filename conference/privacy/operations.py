@@ -13,6 +13,8 @@ from conference.contacts.models import Connection
 from conference.contacts.operations import contacts_for
 from conference.events.models import utcnow
 from conference.extensions import db
+from conference.files.models import GeneratedFile
+from conference.files.operations import files_naming
 from conference.privacy.models import RetiredBadgeCode
 
 # Other domains add what they hold about a person (follow-ups, circles ...):
@@ -97,6 +99,13 @@ def delete_with_dependents(table: Table, condition) -> None:
     db.session.execute(delete(table).where(condition))
 
 
+def delete_files(file_ids: list[int]) -> None:
+    """Delete generated files, with what refers to them (the people on them, the badge jobs that made them)."""
+    for start in range(0, len(file_ids), 1000):
+        table = GeneratedFile.__table__
+        delete_with_dependents(table, table.c.id.in_(file_ids[start:start + 1000]))
+
+
 def delete_account(attendee: Attendee) -> None:
     """Remove the attendee with their profile, interests, channels, contacts, notes and sign-in links.
 
@@ -106,5 +115,6 @@ def delete_account(attendee: Attendee) -> None:
     db.session.add(RetiredBadgeCode(code=code))
     db.session.flush()
     db.session.expunge(attendee)  # with its interests and channels; the rows go below
+    delete_files(files_naming([attendee.id]))  # a badge PDF with their name and code goes too
     delete_with_dependents(Attendee.__table__, Attendee.__table__.c.id == attendee.id)
     db.session.expire_all()

@@ -1,8 +1,10 @@
-"""`flask retention-run`: the daily retention step for every conference (a scheduler runs it)."""
+"""`flask retention-run`: the daily retention step for every conference, by hand (the worker runs it daily)."""
 from __future__ import annotations
 
 import click
 from flask import Flask
+
+from conference.retention.operations import run_retention  # with it, the daily task the worker runs
 
 
 def init_app(app: Flask) -> None:
@@ -11,7 +13,6 @@ def init_app(app: Flask) -> None:
                   help="Pretend today is this date (YYYY-MM-DD); default: today at each venue.")
     def retention_run_command(today) -> None:
         """Tell attendees a week before their data goes; keep the organizer figures; delete after retain_until."""
-        from conference.retention.operations import run_retention
         failures = 0
         for report in run_retention(today.date() if today else None):
             line = f"{report.conference}: {report.message}"

@@ -9,18 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from flask import render_template
-from sqlalchemy import exists, func, insert, literal, select
+from flask import current_app, render_template
+from huey import crontab
+from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conference.attendees.models import Attendee
 from conference.events.models import Conference, utcnow
 from conference.events.operations import local_today, long_date
 from conference.extensions import db
+from conference.files.operations import files_naming
 from conference.mail import deliver
 from conference.privacy.models import RetiredBadgeCode
-from conference.privacy.operations import delete_with_dependents
+from conference.privacy.operations import delete_files, delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
+from conference.tasks import once, periodic_task
 
 NOTICE_DAYS = 7
 
@@ -93,6 +96,7 @@ def purge_attendees(conference: Conference) -> int:
     # A printed badge of a deleted attendee must never open someone else's card.
     db.session.execute(insert(RetiredBadgeCode.__table__).from_select(
         ["code", "retired_at"], select(attendee.c.badge_code, literal(utcnow())).where(condition)))
+    delete_files(files_naming(select(attendee.c.id).where(condition)))  # badge PDFs with their names and codes
     delete_with_dependents(attendee, condition)
     db.session.expire_all()
     return count
@@ -159,14 +163,50 @@ def run_for(conference: Conference, today: date | None = None) -> RetentionRepor
             report.message = f"nothing to do until {conference.retain_until - timedelta(days=NOTICE_DAYS):%Y-%m-%d}"
         db.session.commit()
         return report
-    record = save_figures(conference)
-    report.deleted = purge_attendees(conference)
-    record = db.session.get(RetentionRecord, conference_id)
-    record.purged_at = utcnow()
-    record.attendees_deleted = report.deleted
-    db.session.commit()
+    deleted = keep_figures_and_purge(conference)
+    if deleted is None:
+        report.message = "data already deleted by another run"
+        return report
+    report.deleted = deleted
     report.message = f"figures kept; {report.deleted} attendees' data deleted"
     return report
+
+
+def keep_figures_and_purge(conference: Conference) -> int | None:
+    """Claim the conference's deletion, keep its figures, delete its attendees, commit; how many went.
+
+    None when another run (another server's, or a second `flask retention-run`) claimed it first: its
+    figures, computed before its deletion, must not be overwritten by ours of an emptied conference."""
+    conference_id = conference.id
+    db.session.commit()  # the claim below starts a fresh transaction, so it sees any other run's commit
+    claimed = db.session.execute(update(RetentionRecord).where(
+        RetentionRecord.conference_id == conference_id, RetentionRecord.purged_at.is_(None))
+        .values(purged_at=utcnow())).rowcount == 1
+    if not claimed:
+        db.session.rollback()
+        return None
+    conference = db.session.get(Conference, conference_id)
+    save_figures(conference)
+    deleted = purge_attendees(conference)
+    record = db.session.get(RetentionRecord, conference_id)
+    record.purged_at, record.attendees_deleted = utcnow(), deleted  # when the deletion ended
+    db.session.commit()
+    return deleted
+
+
+@periodic_task(crontab(hour="4", minute="15"))
+def daily_retention() -> None:
+    """The daily run (04:15 UTC), once across every worker of the queue."""
+    day = utcnow().date().isoformat()
+    if not once(f"retention-run.{day}", ttl_seconds=2 * 24 * 3600):
+        return
+    for report in run_retention():
+        line = f"Retention {report.conference}: {report.message}"
+        if report.notices_sent:
+            line += f"; {report.notices_sent} attendees told"
+        current_app.logger.warning(line) if report.notice_failures else current_app.logger.info(line)
+        for email, why in report.notice_failures:
+            current_app.logger.warning("Retention notice to %s failed: %s", email, why)
 
 
 def run_retention(today: date | None = None) -> list[RetentionReport]:

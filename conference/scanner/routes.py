@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from pathlib import Path
@@ -8,6 +7,7 @@ from pathlib import Path
 from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
+from conference.assets import release_version
 from conference.auth import login_required
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.operations import (attendee_by_code, connection_between, owned_connection,
@@ -197,15 +197,6 @@ def manifest():
     return response
 
 
-def _static_version(static: Path) -> str:
-    """A hash of every static file: a new deploy makes a new service worker and a fresh cache."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in static.rglob("*") if p.is_file()):
-        digest.update(str(path.relative_to(static)).encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def _service_worker_source() -> str:
     cached = current_app.extensions.get("scanner_sw")
     if cached and not current_app.debug:
@@ -216,7 +207,7 @@ def _service_worker_source() -> str:
     extra = [url_for("static", filename=f"{QR_SCANNER}/qr-scanner-worker.min.js"),
              asset("icons/icon-192.png"), asset("icons/maskable-192.png")]
     source = (static / "sw.js").read_text()
-    for name, value in {"__VERSION__": json.dumps(_static_version(static)), "__PAGES__": json.dumps(pages),
+    for name, value in {"__VERSION__": json.dumps(release_version(current_app)), "__PAGES__": json.dumps(pages),
                         "__EXTRA__": json.dumps(extra), "__QUEUE_SCRIPT__": json.dumps(asset("pwa.js")),
                         "__APP_CSS__": json.dumps(asset("app.css"))}.items():
         source = source.replace(name, value)

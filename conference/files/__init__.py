@@ -1,0 +1,1 @@
+"""Files the app makes (badge PDFs), kept in the database so every server can hand them out."""
