@@ -36,6 +36,7 @@ def from_environment(instance_path: str) -> dict:
     """Settings for create_app: environment first, defaults for development after."""
     env = os.environ
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'pln.sqlite3'}"
+    ratelimit_uri = env.get("RATELIMIT_STORAGE_URI") or "local://"
     return {
         "SECRET_KEY": env.get("SECRET_KEY") or development_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
@@ -65,9 +66,17 @@ def from_environment(instance_path: str) -> dict:
         "MAX_FORM_PARTS": 500,
         # Rate limits (conference/ratelimits.py): in memory per process unless a shared store is given.
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED")) is not False,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "local://",  # conference/ratestore.py
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,  # local:// is conference/ratestore.py
+        # A Redis that is down or stops answering costs a request at most this long; then the limits
+        # count in memory in each process (a warning in the log) until it answers again.
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+                                      if ratelimit_uri.startswith("redis") else {}),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STRATEGY": "moving-window",  # exact: counts the requests of the last minute/hour/day
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Retry-After is set on refusals only (conference/errors.py): the X-RateLimit-* headers would
+        # read the store once more on every limited request.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "pln",
         # Background work (conference/tasks.py): Huey's SQLite file in the instance folder unless redis://...
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
