@@ -5,6 +5,7 @@ import hashlib
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
+from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -34,6 +35,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     htmx.init_app(app)
     compress.init_app(app)
     limiter.init_app(app)  # the limits are decorators on their routes: conference/ratelimits.py
+    # Flask-Limiter warns on a logger of its own when its store can't be reached: into the app's log.
+    if default_handler not in limiter.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
     from conference import models  # noqa: F401  (every table, for Alembic and create_all)
     import conference.attendees.routes  # noqa: F401  (each registers its views on its bp)
