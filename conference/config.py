@@ -6,6 +6,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from limits import parse_many
+
 
 def normalise_database_url(url: str) -> str:
     """Point postgres URLs at psycopg 3, whatever spelling the host gave us."""
@@ -30,6 +32,20 @@ def _flag(value: str | None) -> bool | None:
     if value is None or not value.strip():
         return None
     return value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _limit_strings(env) -> dict:
+    """RATELIMIT_* variables holding a limit ("3000 per 10 minutes; 30000 per day"), which override
+    conference/ratelimits.py's defaults of the same name."""
+    found = {}
+    for name, value in env.items():
+        if name.startswith("RATELIMIT_"):
+            try:
+                parse_many(value)
+            except ValueError:
+                continue
+            found[name] = value
+    return found
 
 
 def from_environment(instance_path: str) -> dict:
@@ -65,6 +81,7 @@ def from_environment(instance_path: str) -> dict:
         "MAX_FORM_MEMORY_SIZE": 100_000,   # one multipart text field
         "MAX_FORM_PARTS": 500,
         # Rate limits (conference/ratelimits.py): in memory per process unless a shared store is given.
+        **_limit_strings(env),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED")) is not False,
         "RATELIMIT_STORAGE_URI": ratelimit_uri,  # local:// is conference/ratestore.py
         # A Redis that is down or stops answering costs a request at most this long; then the limits

@@ -276,7 +276,9 @@ def test_limits_can_be_configured_and_switched_off(tmp_path, monkeypatch):
     assert config["RATELIMIT_STORAGE_OPTIONS"] == {}
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "redis://cache:6379/0")
     monkeypatch.setenv("RATELIMIT_ENABLED", "false")
+    monkeypatch.setenv("RATELIMIT_JOINS_PER_IP", "6000 per 10 minutes")  # a larger venue
     config = from_environment(str(tmp_path))
+    assert config["RATELIMIT_JOINS_PER_IP"] == "6000 per 10 minutes"
     assert config["RATELIMIT_STORAGE_URI"] == "redis://cache:6379/0" and config["RATELIMIT_ENABLED"] is False
     assert config["RATELIMIT_STORAGE_OPTIONS"]["socket_timeout"] <= 1  # a stuck Redis can't hold a page long
     off = create_app(test_config(tmp_path, RATELIMIT_ENABLED=False))
