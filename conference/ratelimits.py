@@ -9,10 +9,10 @@ process until it answers again (with a warning in the log), so every page keeps 
 The limits key on who could be abusing: the signed-in attendee, a signed-out phone (a random
 device id in its signed session cookie), the email address a sign-in link is asked for. A venue's
 Wi-Fi puts thousands of people behind one address, so what is counted per address is sized for a
-whole venue at once. Badge codes that find nobody are counted far more strictly than lookups
-that find a badge: scanning a hundred people in an hour is normal, guessing codes is not, and a
-loop of guesses fails nearly every time. Every path that turns a code into a person counts
-against the same misses, checked before the code is looked up.
+whole venue at once. Badge codes that find nobody are counted, strictly; codes that find a badge
+are not: scanning a hundred people in an hour is normal, guessing codes is not, and a loop of
+guesses fails nearly every time. Every path that turns a code into a person counts against the
+same misses, checked before the code is looked up.
 """
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ from conference.extensions import limiter
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
-    # Every path that turns a code into a person: /c/<code> and its save, /code, /scan/card, /scan/save
-    "RATELIMIT_BADGE_LOOKUPS": "120 per minute; 1200 per hour",          # per person
-    "RATELIMIT_BADGE_MISSES": "10 per minute; 50 per hour; 200 per day",  # per person; and each code in a sync batch
+    # Codes that find nobody, on every path that turns a code into a person: /c/<code> and its save,
+    # /code, /scan/card, /scan/save, and each scan of a /scan/sync batch
+    "RATELIMIT_BADGE_MISSES": "10 per minute; 50 per hour; 200 per day",  # per person
     "RATELIMIT_BADGE_MISSES_PER_IP": "300 per minute; 3000 per hour; 20000 per day",  # signed-out phones together
     # POST /signin: emails asked for one address, and requests from one IP
     "RATELIMIT_SIGNIN_PER_ADDRESS": "3 per 10 minutes; 10 per day",
@@ -51,8 +51,14 @@ DEFAULTS = {
 MISSES, NEW_PHONE = "conference.badge_misses", "conference.new_phone"
 
 
-def _configured(name: str) -> Callable[[], str]:
-    return lambda: current_app.config.get(name) or DEFAULTS[name]
+def _configured(name: str, applies: Callable[[], bool] | None = None) -> Callable[[], str]:
+    """The limit `name` (app config, else DEFAULTS); no limit at all for a request that `applies` rules
+    out (Flask-Limiter then has nothing to parse or check for it, cheaper than exempt_when)."""
+    def limit() -> str:
+        if applies is not None and not applies():
+            return ""
+        return current_app.config.get(name) or DEFAULTS[name]
+    return limit
 
 
 def client_ip() -> str:
@@ -74,14 +80,14 @@ def _signed_out() -> bool:
     return not session.get("attendee_id")
 
 
-def _new_phone() -> bool:
-    """A signed-out phone's first lookup: it gets a device id now, and is counted by its address this once."""
+def _known_person() -> bool:
+    """False on a signed-out phone's first lookup: it gets a device id now, and is counted by its address this once."""
     if session.get("attendee_id"):
-        return False
+        return True
     if "device" not in session:
         session["device"] = secrets.token_urlsafe(12)
         request.environ[NEW_PHONE] = True
-    return request.environ.get(NEW_PHONE, False)
+    return not request.environ.get(NEW_PHONE, False)
 
 
 def _sign_in_address() -> str:
@@ -110,21 +116,20 @@ def _apply(view, decorators):
     return view
 
 
-def _miss_limit(name: str, scope: str, key_func, exempt_when):
+def _miss_limit(name: str, scope: str, key_func, applies):
     """A limit on codes that found nobody: checked before the view, charged with what it recorded."""
-    return limiter.shared_limit(_configured(name), scope=scope, key_func=key_func, exempt_when=exempt_when,
-                                deduct_when=_missed, cost=_misses)
+    return limiter.shared_limit(_configured(name, applies), scope=scope, key_func=key_func, deduct_when=_missed,
+                                cost=_misses)
 
 
 def badge_lookup(view):
-    """Limits for a route that turns a typed or scanned code into a person: every lookup counts per
-    person, and before the view runs the misses so far (per person, and for signed-out phones per
-    address) must leave room for one more; a code the view reports with badge_missed() counts as one."""
+    """Limits for a route that turns a typed or scanned code into a person: before the view runs, the
+    misses so far (per person, and for signed-out phones per address) must leave room for one more;
+    a code the view reports with badge_missed() counts as one. Codes that find a badge are not
+    counted: scanning is what the app is for, and a flood of requests is the load balancer's to stop."""
     return _apply(view, [
-        limiter.shared_limit(_configured("RATELIMIT_BADGE_LOOKUPS"), scope="badge-lookups", key_func=person,
-                             exempt_when=_new_phone),
-        _miss_limit("RATELIMIT_BADGE_MISSES", "badge-misses", person, _new_phone),
-        _miss_limit("RATELIMIT_BADGE_MISSES_PER_IP", "badge-misses-ip", client_ip, _signed_in),
+        _miss_limit("RATELIMIT_BADGE_MISSES", "badge-misses", person, _known_person),
+        _miss_limit("RATELIMIT_BADGE_MISSES_PER_IP", "badge-misses-ip", client_ip, _signed_out),
     ])
 
 
@@ -156,9 +161,9 @@ def sync_limit(view):
     """Limits for the offline-scan sync endpoint: each scan in the batch costs one, and the codes in it
     that find nobody count against the same misses as /c/<code> (see misses_left)."""
     return _apply(view, [
-        limiter.limit(_configured("RATELIMIT_SYNC_SCANS"), key_func=person, exempt_when=_signed_out,
-                      methods=["POST"], cost=batch_size),
-        _miss_limit("RATELIMIT_BADGE_MISSES", "badge-misses", person, _signed_out),
+        limiter.limit(_configured("RATELIMIT_SYNC_SCANS", _signed_in), key_func=person, methods=["POST"],
+                      cost=batch_size),
+        _miss_limit("RATELIMIT_BADGE_MISSES", "badge-misses", person, _signed_in),
     ])
 
 
