@@ -46,8 +46,8 @@ DEFAULTS = {
     "RATELIMIT_SYNC_SCANS": "300 per minute; 2000 per hour",             # per signed-in attendee
 }
 
-
-# What a request has learnt, kept in its WSGI environ: this request's own, whatever app context it runs in.
+# What the view tells the limits, kept in the request's WSGI environ: always this request's own, even
+# where several requests share one app context (and so one `g`), as in the tests.
 MISSES, NEW_PHONE = "conference.badge_misses", "conference.new_phone"
 
 
