@@ -136,7 +136,9 @@ def main() -> None:
     anonymous = make_app(url, instance, RATELIMIT_ENABLED=True)
     with anonymous.app_context():
         phone_tries = tries_until_429(anonymous.test_client())
-        address_tries = tries_until_429(anonymous.test_client(use_cookies=False))
+        venue = anonymous.test_client(use_cookies=False)
+        venue.environ_base["REMOTE_ADDR"] = "198.51.100.30"  # an address of its own
+        address_tries = tries_until_429(venue)
     extra = header_bytes(on)
 
     deletions = []
@@ -166,7 +168,7 @@ def main() -> None:
         "other helpers' tests running at the same time).", "",
         "| measure | result |", "|---|---|",
         f"| GET /c/<code> signed in, median of 1,000 (20 attendees), limits off | {median_off:.2f} ms |",
-        f"| same, limits on (5 moving-window counters in the `{on.config['RATELIMIT_STORAGE_URI']}` store), rounds "
+        f"| same, limits on (the 3 badge-miss windows in the `{on.config['RATELIMIT_STORAGE_URI']}` store), rounds "
         f"interleaved with the above | {median_on:.2f} ms ({median_on - median_off:+.2f} ms) |",
         f"| security headers added to every response | {extra} bytes (before compression) |",
         f"| random codes from one signed-in session until 429 | {session_tries} |",
