@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
+from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
@@ -32,12 +33,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     csrf.init_app(app)
     htmx.init_app(app)
     compress.init_app(app)
-    limiter.init_app(app)
-    # Every limit is a decorator on its route (conference/ratelimits.py), checked when that route
-    # runs. Flask-Limiter's before_request pass only adds app-wide default limits, which this app
-    # does not set, yet it resolved the limits of every request: 7% of a card's CPU.
-    if limiter._check_request_limit in app.before_request_funcs.get(None, []):  # not there when switched off
-        app.before_request_funcs[None].remove(limiter._check_request_limit)
+    limiter.init_app(app)  # the limits are decorators on their routes: conference/ratelimits.py
+    # Flask-Limiter warns on a logger of its own when its store can't be reached: into the app's log.
+    if default_handler not in limiter.logger.handlers:
+        limiter.logger.addHandler(default_handler)
 
     from conference import models  # noqa: F401  (every table, for Alembic and create_all)
     import conference.attendees.routes  # noqa: F401  (each registers its views on its bp)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 
-from conference.ratelimits import DEFAULTS as LIMIT_DEFAULTS
+from limits import parse_many
 
 
 def normalise_database_url(url: str) -> str:
@@ -69,11 +69,26 @@ def _flag(value: str | None) -> bool | None:
     return value.strip().lower() in ("1", "true", "yes", "on")
 
 
+def _limit_strings(env) -> dict:
+    """RATELIMIT_* variables holding a limit ("3000 per 10 minutes; 30000 per day"), which override
+    conference/ratelimits.py's defaults of the same name."""
+    found = {}
+    for name, value in env.items():
+        if name.startswith("RATELIMIT_"):
+            try:
+                parse_many(value)
+            except ValueError:
+                continue
+            found[name] = value
+    return found
+
+
 def from_environment(instance_path: str) -> dict:
     """Settings for create_app: environment first, defaults for development after."""
     env = os.environ
     check_production(env)
     database_url = env.get("DATABASE_URL") or f"sqlite:///{Path(instance_path) / 'pln.sqlite3'}"
+    ratelimit_uri = env.get("RATELIMIT_STORAGE_URI") or "local://"
     return {
         "APP_ENV": (env.get("APP_ENV") or "development").strip().lower(),
         "SECRET_KEY": env.get("SECRET_KEY") or development_secret_key(instance_path),
@@ -104,13 +119,20 @@ def from_environment(instance_path: str) -> dict:
         "MAX_FORM_MEMORY_SIZE": 100_000,   # one multipart text field
         "MAX_FORM_PARTS": 500,
         # Rate limits (conference/ratelimits.py): in memory per process unless a shared store is given.
+        **_limit_strings(env),
         "RATELIMIT_ENABLED": _flag(env.get("RATELIMIT_ENABLED")) is not False,
-        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI") or "local://",  # conference/ratestore.py
+        "RATELIMIT_STORAGE_URI": ratelimit_uri,  # local:// is conference/ratestore.py
+        # A Redis that is down or stops answering costs a request at most this long; then the limits
+        # count in memory in each process (a warning in the log) until it answers again.
+        "RATELIMIT_STORAGE_OPTIONS": ({"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
+                                      if ratelimit_uri.startswith("redis") else {}),
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_STRATEGY": "moving-window",  # exact: counts the requests of the last minute/hour/day
-        "RATELIMIT_HEADERS_ENABLED": True,
+        # Retry-After is set on refusals only (conference/errors.py): the X-RateLimit-* headers would
+        # read the store once more on every limited request.
+        "RATELIMIT_HEADERS_ENABLED": False,
         "RATELIMIT_KEY_PREFIX": "pln",
-        # Each limit of conference/ratelimits.py, when the environment sizes it (e.g. for a venue).
-        **{name: env[name] for name in LIMIT_DEFAULTS if env.get(name)},
         # Background work (conference/tasks.py): Huey's SQLite file in the instance folder unless redis://...
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
         # Run tasks at once in the enqueuing process (None: only under TESTING).

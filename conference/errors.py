@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 
+from conference import ratelimits
+
 
 class DomainError(Exception):
     """A rule was broken; `message` is written for the person who broke it."""
@@ -55,7 +57,7 @@ def init_app(app: Flask) -> None:
             response = jsonify(error="rate_limited", message=message), 429
         else:
             response = page(429, "Too many tries in a short time", message)
-        retry_after = getattr(error, "retry_after", None)  # badge lookups (ratelimits.badge_lookup)
+        retry_after = ratelimits.retry_after()
         return (*response, {"Retry-After": str(retry_after)}) if retry_after else response
 
     @app.errorhandler(500)

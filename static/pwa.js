@@ -118,6 +118,7 @@
       items.forEach(function (item, i) {
         var result = results[i];
         if (!result || (result.uuid && result.uuid !== item.uuid)) return;  // stays queued
+        if (result.status === 'rate_limited') return;  // not checked yet: stays queued, sent again later
         waiting.delete(item.uuid);
         done.put(Object.assign({}, item, {
           status: result.status, message: result.message, name: result.name || null,
@@ -139,8 +140,10 @@
           return freshToken(meta).then(function () { return attempt(true); });
         }
         if (answer.status === 200 && Array.isArray(answer.data.results)) {
-          outcome.sent += chunk.length;
+          var later = answer.data.results.filter(function (r) { return r && r.status === 'rate_limited'; });
+          outcome.sent += chunk.length - later.length;
           outcome.saved += answer.data.saved || 0;
+          if (later.length) { outcome.retry = true; outcome.message = later[0].message; }
           return record(chunk, answer.data.results).then(function () {
             return items.length > BATCH ? sendGroup(meta, items.slice(BATCH), outcome) : null;
           });

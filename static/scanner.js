@@ -313,6 +313,7 @@
     var outcome = event.detail || {};
     var state = $('sync-state');
     if (outcome.signedOut) state.textContent = 'Sign in again to send these.';
+    else if (outcome.retry && outcome.message) state.textContent = outcome.message;
     else if (outcome.retry) state.textContent = navigator.onLine ? 'The server did not answer; trying again soon.' : 'Kept on this phone, and sent when the network returns.';
     else state.textContent = 'Kept on this phone, and sent when the network returns.';
     if (outcome.sent && !saving && !isOpen()) {

@@ -59,5 +59,6 @@ def enter():
         try:
             return redirect(url_for("contacts.card", code=display(code_from_scan(typed))), 303)
         except MalformedCode as bad:
+            ratelimits.badge_missed()
             error = str(bad)
     return render("badges/enter.html", typed=typed, error=error, status=422 if error else 200)

@@ -30,8 +30,11 @@ def _find_card(code: str, for_update: bool = False, missing: str | None = None):
     try:
         normal = normalise(code)
     except MalformedCode as bad:
+        ratelimits.badge_missed()
         return None, _unknown_code(code, missing or str(bad))
     found = card_for(normal, session.get("attendee_id"), for_update)
+    if found is None:
+        ratelimits.badge_missed()
     if found is None and missing:
         return None, _unknown_code(code, missing)
     if found is None and is_retired(normal):
@@ -64,6 +67,7 @@ def card(code: str):
 
 
 @bp.post("/c/<code>/save")
+@ratelimits.badge_lookup
 def save(code: str):
     """Save (or update) this person in my contacts."""
     if not session.get("attendee_id"):

@@ -22,6 +22,8 @@ from conference.scanner.models import ScanReceipt
 MAX_BATCH = 500
 TEXT_LIMIT = 500            # a badge link is about 50 characters; a QR can hold far more
 NOTE_SEPARATOR = "\n\n"
+RATE_LIMITED = ("Not checked yet: too many codes that found nobody in a short time. "
+                "This scan stays on the phone and is sent again later.")
 # The phone's clock is believed for the time of a scan only within this window.
 CLOCK_PAST, CLOCK_FUTURE = timedelta(days=30), timedelta(minutes=5)
 
@@ -30,7 +32,7 @@ CLOCK_PAST, CLOCK_FUTURE = timedelta(days=30), timedelta(minutes=5)
 class ScanResult:
     """What became of one queued scan, for the person who made it."""
     uuid: str | None
-    status: str                  # saved | duplicate | unknown | refused | malformed
+    status: str                  # saved | duplicate | unknown | refused | malformed | rate_limited
     message: str
     name: str | None = None
     connection_id: int | None = None
@@ -166,26 +168,55 @@ def parse_scan(item) -> QueuedScan | ScanResult:
     return QueuedScan(client_uuid, raw_uuid, code, note, _phone_time(item.get("scanned_at")))
 
 
-def sync_scans(owner: Attendee, items: list) -> list[ScanResult]:
-    """Save a batch of scans queued on `owner`'s phone: each UUID at most once, bad items refused one by one."""
+def _people_within(scans: list[QueuedScan], misses_allowed: int | None) -> tuple[dict[str, Attendee], int]:
+    """The attendees behind the scans' codes, and how many of the scans (from the first) were looked up.
+
+    With `misses_allowed`, no code is looked up unless it could still find nobody within that
+    allowance: each round looks up as many of the next scans as may all miss, until the scans or
+    the allowance run out."""
+    people: dict[str, Attendee] = {}
+    looked_up: set[str] = set()
+    left = len(scans) if misses_allowed is None else misses_allowed
+    done = 0
+    while done < len(scans) and left > 0:
+        batch = scans[done:done + left]
+        done += len(batch)
+        codes = {scan.code for scan in batch} - looked_up
+        if codes:
+            people.update((person.badge_code, person) for person in db.session.scalars(
+                select(Attendee).where(Attendee.badge_code.in_(codes)).options(noload("*"))))
+            looked_up |= codes
+        left -= sum(scan.code not in people for scan in batch)
+    return people, done
+
+
+def sync_scans(owner: Attendee, items: list, misses_allowed: int | None = None) -> list[ScanResult]:
+    """Save a batch of scans queued on `owner`'s phone: each UUID at most once, bad items refused one by one.
+
+    At most `misses_allowed` of the scans may have codes that find nobody (each counts, see
+    _people_within); scans past that are answered "rate_limited" and stay on the phone."""
     if len(items) > MAX_BATCH:
         raise DomainError(f"At most {MAX_BATCH} scans can be sent at once; this batch has {len(items)}.")
     parsed = [parse_scan(item) for item in items]
-    codes = {scan.code for scan in parsed if isinstance(scan, QueuedScan)}
-    people = {person.badge_code: person for person in db.session.scalars(
-        select(Attendee).where(Attendee.badge_code.in_(codes)).options(noload("*")))} if codes else {}
+    queued = [scan for scan in parsed if isinstance(scan, QueuedScan)]
+    people, looked_up = _people_within(queued, misses_allowed)
     retired: set[str] | None = None
     results: list[ScanResult | None] = []
     to_save: dict[uuid.UUID, tuple[uuid.UUID, Attendee, str, datetime | None]] = {}
     pending: list[tuple[int, QueuedScan, str, bool]] = []  # (index, scan, contact's name, repeated in batch)
+    seen = 0  # scans with a code so far
     for scan in parsed:
         if isinstance(scan, ScanResult):
             results.append(scan)
             continue
+        seen += 1
+        if seen > looked_up:
+            results.append(ScanResult(scan.raw_uuid, "rate_limited", RATE_LIMITED))
+            continue
         contact = people.get(scan.code)
         if contact is None:
             if retired is None:
-                unknown = {s.code for s in parsed if isinstance(s, QueuedScan) and s.code not in people}
+                unknown = {s.code for s in queued[:looked_up]} - people.keys()
                 retired = set(db.session.scalars(select(RetiredBadgeCode.code).where(RetiredBadgeCode.code.in_(unknown))))
             message = (f"The badge {display(scan.code)} was removed: its owner deleted their account."
                        if scan.code in retired else

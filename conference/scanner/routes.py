@@ -54,12 +54,14 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
     try:
         code = code_from_scan(typed)
     except MalformedCode as bad:
+        ratelimits.badge_missed()
         context.update(outcome="malformed", message=str(bad))
         return render("scanner/card.html", "scan_card", status=422, **context)
     subject = attendee_by_code(code)
     me = g.attendee
     context["code"] = display(code)
     if subject is None:
+        ratelimits.badge_missed()
         if is_retired(code):
             context.update(outcome="unknown", message="This badge was removed: its owner deleted their account.")
             return render("scanner/card.html", "scan_card", status=410, **context)
@@ -89,6 +91,7 @@ def card():
 
 @bp.post("/scan/save")
 @login_required
+@ratelimits.badge_lookup
 def save():
     """Save from the card (the path without JavaScript): the card's UUID makes a second send a no-op."""
     form = ScanSaveForm()
@@ -159,8 +162,8 @@ def sync():
                                                   "phone. They are sent when that person signs in again.")
     if len(payload["scans"]) > MAX_BATCH:
         return _json_error(413, "too_many", f"Send at most {MAX_BATCH} scans at once.", limit=MAX_BATCH)
-    results = sync_scans(g.attendee, payload["scans"])
-    ratelimits.charge_badge_misses(sum(r.status == "unknown" for r in results))  # guessed codes count
+    results = sync_scans(g.attendee, payload["scans"], ratelimits.misses_left())
+    ratelimits.badge_missed(sum(r.status == "unknown" for r in results))  # guessed codes count
     db.session.commit()
     response = jsonify(results=[r.as_dict() for r in results],
                        saved=sum(r.status == "saved" for r in results))
