@@ -67,6 +67,8 @@ KEYWORDS = {
     "state": ["state"],
     "name": ["name"],
 }
+# Words of a question about interests, which only a person can tell "looking for" from "can help with" in.
+INTEREST_WORDS = ["interest", "interests", "interested", "topic", "topics", "looking for", "help with", "expertise"]
 # Words that say a column is about someone else or something else (the buyer, an emergency contact).
 NOT_THE_REGISTRANT = ["emergency", "contact", "buyer", "purchaser", "billing", "event", "ticket", "order",
                       "guest", "parent", "supervisor", "reference", "spouse", "badge"]
@@ -144,7 +146,7 @@ class Mapping:
             return ""
         shown = ", ".join(f"“{c.header}”" for c in self.columns if c.header) or "none"
         return (f"The file has no {' or '.join(lacking)} column. Its columns are: {shown}. "
-                "Choose which column holds it below, or rename the header cells and import again.")
+                "Take the column that holds it as that field by hand, or rename the header cells and import again.")
 
 
 def _has(words: str, phrase: str) -> bool:
@@ -225,23 +227,23 @@ def map_columns(header: list[str], rows: list[list[str]], chosen: dict[int, str]
         key = value_key(column.header)
         if key in _KNOWN:
             name, rank = _KNOWN[key]
-            candidates.setdefault(name, []).append((rank, column))
+            candidates.setdefault(name, []).append((rank, column, "its header"))
         elif key in _IF_VALUES_AGREE:
             name = _IF_VALUES_AGREE[key]
             if _values_agree(name, sampled[column.index]):
-                candidates.setdefault(name, []).append((len(ALIASES[name]), column))
+                candidates.setdefault(name, []).append((len(ALIASES[name]), column, "its header, and its values"))
             else:
                 column.how = f"could be the {FIELDS[name].lower()}, but its values don't look like it"
     for name, found in candidates.items():
-        found.sort(key=lambda pair: (pair[0], pair[1].index))
-        for rank, column in found:
+        found.sort(key=lambda candidate: (candidate[0], candidate[1].index))
+        for _, column, how in found:
             if name in by_hand:
                 column.how = f"“{taken[name].label}” is used for {FIELDS[name].lower()} (your choice)" \
                     if name in taken else "you chose other columns for the name"
             elif name in taken:
                 column.how = f"“{taken[name].label}” is used for {FIELDS[name].lower()}"
             else:
-                column.field, column.how = name, "its header"
+                column.field, column.how = name, how
                 taken[name] = column
 
     # Headers that name a field in a question's words, for fields nothing else claimed.
@@ -260,6 +262,8 @@ def map_columns(header: list[str], rows: list[list[str]], chosen: dict[int, str]
         elif len(fields) > 1:
             named = " or ".join(FIELDS[f].lower() for f in sorted(fields))
             column.how = f"could be {named}: choose by hand"
+        elif any(_has(fold(column.header), phrase) for phrase in INTEREST_WORDS):
+            column.how = "could be interests (looking for, or can help with): choose by hand"
     for name, found in loose.items():
         if len(found) > 1:
             for column in found:
