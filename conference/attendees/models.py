@@ -44,6 +44,11 @@ CHANNELS = {
 VISIBILITIES = ("anyone", "mutual", "nobody")
 
 
+# Byte order on PostgreSQL too, whatever the database's locale: a locale collation skips the spaces
+# between words, and SQLite compares bytes.
+NAME_KEY_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -84,7 +89,7 @@ class Attendee(InterestsMixin, db.Model):
     # Name, school and district folded to ASCII (conference/names.py) for search, and the name's
     # letters for sorting: kept with every write, so both databases search and sort alike.
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
-    name_key: Mapped[str] = mapped_column(String(255), default="", server_default="")
+    name_key: Mapped[str] = mapped_column(NAME_KEY_TYPE, default="", server_default="")
 
     conference: Mapped[Conference] = relationship(lazy="joined")
     interests: Mapped[list[AttendeeInterest]] = relationship(cascade="all, delete-orphan", lazy="selectin")

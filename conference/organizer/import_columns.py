@@ -78,7 +78,7 @@ SAMPLE_ROWS = 200
 @lru_cache(maxsize=4096)  # roles, states and interest names repeat on every row
 def value_key(text: str) -> str:
     """'E-mail Address ' -> 'emailaddress': how headers and values are compared."""
-    return sort_key(text)
+    return sort_key(text).replace(" ", "")
 
 
 _KNOWN = {value_key(alias): (column, rank) for column, aliases in ALIASES.items()

@@ -22,7 +22,8 @@ def upgrade():
     # ADD COLUMN needs no table copy on SQLite, so the tally triggers on attendee stay in place.
     with op.batch_alter_table('attendee', schema=None, recreate='never') as batch_op:
         batch_op.add_column(sa.Column('search_key', sa.Text(), server_default='', nullable=False))
-        batch_op.add_column(sa.Column('name_key', sa.String(length=255), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('name_key', sa.String(length=255).with_variant(
+            sa.String(length=255, collation='C'), 'postgresql'), server_default='', nullable=False))
     connection = op.get_bind()
     attendee = sa.table('attendee', sa.column('id', sa.Integer), sa.column('name', sa.String),
                         sa.column('school', sa.String), sa.column('district', sa.String),
