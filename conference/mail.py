@@ -6,7 +6,17 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+
+
+def mail_address(email: str) -> str:
+    """The spelling of a stored address that every mail server takes: an internationalised domain
+    in ASCII (punycode), as stored addresses keep it in Unicode. A non-ASCII local part stays."""
+    try:
+        return validate_email(email, check_deliverability=False).ascii_email or email
+    except EmailNotValidError:
+        return email
 
 
 def send_mail(to: str, subject: str, body: str,
@@ -18,7 +28,7 @@ def send_mail(to: str, subject: str, body: str,
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = to
+    message["To"] = mail_address(to)
     message["Subject"] = subject
     message.set_content(body)
     if attachment is not None:
