@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
@@ -60,6 +60,8 @@ class Attendee(InterestsMixin, db.Model):
         CheckConstraint(f"grade_band IS NULL OR {_in('grade_band', GRADE_BANDS)}", name="known_grade_band"),
         CheckConstraint("years_in_role IS NULL OR (years_in_role >= 0 AND years_in_role <= 60)",
                         name="sane_years_in_role"),
+        # The registrant list's order: its first page is read from the index, not sorted.
+        Index("ix_attendee_name_order", "conference_id", "name_key"),
         # SQLite would reuse a deleted attendee's id, and a stale session holding it would then
         # sign in as the next person to join. AUTOINCREMENT never reuses ids (PostgreSQL never does).
         {"sqlite_autoincrement": True},

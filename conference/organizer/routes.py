@@ -192,7 +192,7 @@ def _registrant_query(conference, query: str):
     aside, in name order (the same on SQLite and PostgreSQL: both compare the folded keys)."""
     stmt = select(Attendee).where(Attendee.conference_id == conference.id)
     for typed in query.split()[:6]:
-        words = search_words(typed)
+        words = search_words(typed) if "@" not in typed else []  # "ana@" is part of an email only
         stmt = stmt.where(or_(Attendee.email.contains(typed.lower()[:100], autoescape=True),
                               and_(*(Attendee.search_key.contains(w, autoescape=True) for w in words))
                               if words else false()))

@@ -24,6 +24,7 @@ def upgrade():
         batch_op.add_column(sa.Column('search_key', sa.Text(), server_default='', nullable=False))
         batch_op.add_column(sa.Column('name_key', sa.String(length=255).with_variant(
             sa.String(length=255, collation='C'), 'postgresql'), server_default='', nullable=False))
+        batch_op.create_index('ix_attendee_name_order', ['conference_id', 'name_key'], unique=False)
     connection = op.get_bind()
     attendee = sa.table('attendee', sa.column('id', sa.Integer), sa.column('name', sa.String),
                         sa.column('school', sa.String), sa.column('district', sa.String),
@@ -42,5 +43,6 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table('attendee', schema=None, recreate='never') as batch_op:
+        batch_op.drop_index('ix_attendee_name_order')
         batch_op.drop_column('name_key')
         batch_op.drop_column('search_key')
