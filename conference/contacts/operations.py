@@ -152,9 +152,11 @@ def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = Non
         found = db.session.execute(
             select(Connection.id, contact.search_key, Connection.note, Connection.tags)
             .outerjoin(contact, Connection.contact_id == contact.id).where(Connection.owner_id == owner.id))
-        stmt = stmt.where(Connection.id.in_([
-            connection_id for connection_id, key, note, tags in found
-            if matches(" ".join((key or "", fold(note), fold(tags))), words)]))
+        ids = [connection_id for connection_id, key, note, tags in found
+               if matches(" ".join((key or "", fold(note), fold(tags))), words)]
+        if not ids:
+            return []
+        stmt = stmt.where(Connection.id.in_(ids))
     if interest_id:
         stmt = stmt.where(exists().where(AttendeeInterest.attendee_id == contact.id,
                                          AttendeeInterest.interest_id == interest_id))
