@@ -23,6 +23,10 @@ def fixture(name: str) -> bytes:
     return (FILES / name).read_bytes()
 
 
+def reasons_of(result) -> dict[str, str]:
+    return {c.header: c.how for c in result.mapping.columns}
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -169,7 +173,7 @@ def test_first_and_last_name_beat_columns_that_only_look_like_a_name(client):
             "1288734501,Mimi,General admission,María,Ñúñez,maria@x.example.org,Principal\r\n").encode()
     result = preview_import(conference, data)
     assert result.columns == {"first": "First Name", "last": "Last Name", "email": "Email", "role": "Role"}
-    reasons = {c.header: c.how for c in result.mapping.columns}
+    reasons = reasons_of(result)
     assert reasons["Attendee"] == reasons["Attendee #"] == "not a column we import"
     assert reasons["Badge Name"] == "not a column we import"
     upload_page = submit(client, preview(client, conference, data)[1])
@@ -178,7 +182,7 @@ def test_first_and_last_name_beat_columns_that_only_look_like_a_name(client):
     both = preview_import(conference, ("Name,First Name,Last Name,Email,Role\r\n"
                                        "Ana R.,Ana,Ruiz,ana@x.example.org,Principal\r\n").encode())
     assert "name" not in both.columns
-    assert {c.header: c.how for c in both.mapping.columns}["Name"] == "first name and last name are used instead"
+    assert reasons_of(both)["Name"] == "first name and last name are used instead"
 
 
 def test_a_header_that_cannot_be_matched_confidently_is_never_guessed(client):
@@ -205,7 +209,7 @@ def test_an_exact_header_beats_a_well_known_one_and_a_question(client):
             "Acme Tutoring,Lincoln,buyer@x.example.org,ana@x.example.org,Principal,Head Teacher,Ana\r\n").encode()
     result = preview_import(conference, data)
     assert result.columns == {"school": "School", "email": "Email", "role": "Job Title", "name": "Name"}
-    reasons = {c.header: c.how for c in result.mapping.columns}
+    reasons = reasons_of(result)
     assert reasons["Company"] == "“School” is used for school"
     assert reasons["What is your role?"] == "“Job Title” is used for role"
     assert reasons["Buyer Email"] == "not a column we import"
