@@ -255,10 +255,7 @@ def import_preview(conference, token: str):
     try:
         upload = upload_of(conference, token)
     except DomainError as error:
-        form = ImportForm(formdata=None)
-        form.file.errors = [error.message]
-        return render("organizer/import.html", "import_area", status=404, form=form, conference=conference,
-                      limit=limit, batches=import_batches(conference), result=None)
+        return _upload_gone(conference, error.message)
     options = ImportOptions.from_json(upload.choices)
     form = ImportChoicesForm(formdata=None, default_role=options.default_role)
     if request.method == "POST":
@@ -276,6 +273,10 @@ def import_preview(conference, token: str):
         if action == "import" and chosen == options:
             try:
                 take_upload(conference, token)
+            except DomainError as error:  # imported a moment ago from another tab
+                db.session.rollback()
+                return _upload_gone(conference, error.message)
+            try:
                 result = import_registrants(conference, upload.data, filename=upload.filename, organizer=g.console,
                                             max_bytes=limit, options=options)
                 db.session.commit()
@@ -290,6 +291,14 @@ def import_preview(conference, token: str):
         return redirect(url_for("organizer.import_preview", slug=conference.slug, token=token,
                                 changed=1 if action == "import" else None), 303)
     return _preview_page(conference, upload, options, form)
+
+
+def _upload_gone(conference, message: str):
+    form = ImportForm(formdata=None)
+    form.file.errors = [message]
+    return render("organizer/import.html", "import_area", status=404, form=form, conference=conference,
+                  limit=current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
+                  batches=import_batches(conference), result=None)
 
 
 def _preview_page(conference, upload, options, form, error: str = ""):
