@@ -14,14 +14,19 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 
 install: $(VENV)/.installed
 
-## make run: set up, migrate SQLite, seed the demo conference, serve on http://127.0.0.1:5000
+# The Nu Html Checker for tests/test_markup.py (needs npm and Java; without them those tests skip, except in CI).
+TOOLS := tests/tools/node_modules/.installed
+$(TOOLS): tests/tools/package.json
+	-cd tests/tools && npm install --no-audit --no-fund --no-package-lock --silent && touch node_modules/.installed
+
+## make run: set up, migrate SQLite, seed the demo conference, serve on http://127.0.0.1:5000 with a worker beside it
 run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/flask worker & worker=$$!; trap 'kill $$worker' EXIT; $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 ## make test: set up and run every test (browser tests need Chromium: apt-get install chromium)
-test: install
+test: install $(TOOLS)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 bench: install

@@ -24,6 +24,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference import security
     security.init_app(app)
 
+    from conference import tasks
+    tasks.init_app(app)
+
     from conference.extensions import compress, csrf, db, htmx, limiter, migrate
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))

@@ -69,6 +69,10 @@ def from_environment(instance_path: str) -> dict:
         "RATELIMIT_STRATEGY": "moving-window",  # exact: counts the requests of the last minute/hour/day
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_KEY_PREFIX": "pln",
+        # Background work (conference/tasks.py): Huey's SQLite file in the instance folder unless redis://...
+        "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
+        # Run tasks at once in the enqueuing process (None: only under TESTING).
+        "TASKS_IMMEDIATE": _flag(env.get("TASKS_IMMEDIATE")),
         "WTF_CSRF_TIME_LIMIT": None,
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/javascript", "application/javascript",

@@ -1,4 +1,8 @@
-"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise a development outbox on disk."""
+"""Outgoing mail: SMTP when MAIL_SERVER is set, otherwise a development outbox on disk.
+
+Requests enqueue mail (`send_mail`) for the worker; work that already runs in the background delivers it
+(`deliver`), so a failure reaches the code that reports it.
+"""
 from __future__ import annotations
 
 import smtplib
@@ -9,6 +13,7 @@ from pathlib import Path
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
+from conference.tasks import task
 
 def mail_address(email: str) -> str:
     """The spelling of a stored address that every mail server takes: an internationalised domain
@@ -19,12 +24,21 @@ def mail_address(email: str) -> str:
         return email
 
 
-def send_mail(to: str, subject: str, body: str,
-              attachment: tuple[str, str | bytes, str] | None = None) -> None:
-    """Send a plain-text message, or drop it into the outbox folder and the log.
+Attachment = tuple[str, str | bytes, str]  # (filename, content, mimetype), e.g. ("contacts.vcf", text, "text/vcard")
 
-    `attachment` is (filename, content, mimetype), e.g. ("contacts.vcf", text, "text/vcard").
-    """
+
+def send_mail(to: str, subject: str, body: str, attachment: Attachment | None = None) -> None:
+    """Have the worker send a plain-text message (retried if the mail server fails for a while)."""
+    _deliver_later(to, subject, body, attachment)
+
+
+@task(retries=3, retry_delay=60)
+def _deliver_later(to: str, subject: str, body: str, attachment: Attachment | None) -> None:
+    deliver(to, subject, body, attachment)
+
+
+def deliver(to: str, subject: str, body: str, attachment: Attachment | None = None) -> None:
+    """Send a plain-text message now, or drop it into the outbox folder and the log."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]

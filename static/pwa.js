@@ -204,6 +204,25 @@
         });
       });
     },
+    // Answers that saved nobody (an unknown or removed badge, one's own ...) that no page has told
+    // the person about yet; `markNoticed` records that one has.
+    unnoticedProblems: function (attendee) {
+      return getAll(RESULTS).then(function (items) {
+        return items.filter(function (r) {
+          return !r.noticed && String(r.attendee) === String(attendee) && r.status !== 'saved' && r.status !== 'duplicate';
+        });
+      });
+    },
+    markNoticed: function (uuids) {
+      return transaction([RESULTS], 'readwrite', function (store) {
+        uuids.forEach(function (uuid) {
+          store.get(uuid).onsuccess = function (e) {
+            var r = e.target.result;
+            if (r) { r.noticed = true; store.put(r); }
+          };
+        });
+      });
+    },
     // Drops saved results older than a day; problems stay until the person dismisses them.
     tidy: function () {
       var cutoff = Date.now() - KEEP_SAVED_MS;
@@ -263,6 +282,47 @@
     else window.addEventListener('load', later);
   }
 
+  // On every page but the scanner (which lists them itself): a scan that the server could not save,
+  // or scans waiting for a sign-in, are told at the top of the page, once, with the way to them.
+  function banner(text, linkText, href) {
+    if (document.getElementById('scanner')) return;
+    var main = document.getElementById('main');
+    if (!main) return;
+    var box = document.getElementById('sync-problems') || document.createElement('div');
+    box.id = 'sync-problems';
+    box.className = 'notice warning';
+    box.setAttribute('role', 'alert');
+    var p = document.createElement('p');
+    p.textContent = text + ' ';
+    var a = document.createElement('a');
+    a.href = href;
+    a.textContent = linkText;
+    p.appendChild(a);
+    box.replaceChildren(p);
+    if (!box.isConnected) main.insertBefore(box, main.firstChild);
+  }
+
+  function tellProblems() {
+    if (document.getElementById('scanner') || !config.attendee) return Promise.resolve();
+    return queue.unnoticedProblems(config.attendee).then(function (problems) {
+      if (!problems.length) return null;
+      var first = problems[0];
+      var text = problems.length === 1
+        ? 'A scan was not saved: ' + (first.message || 'the server refused it.')
+        : problems.length + ' scans were not saved. The first: ' + (first.message || 'the server refused it.');
+      banner(text, 'See them on the Scan page (your notes are kept there)', config.scan + '#sync-panel');
+      return queue.markNoticed(problems.map(function (r) { return r.uuid; }));
+    }).catch(function () { /* IndexedDB unavailable: nothing was queued here */ });
+  }
+
+  function tellWaitingForSignIn() {
+    return queue.waiting().then(function (waiting) {
+      if (!waiting.length) return;
+      banner((waiting.length === 1 ? 'A scan is' : waiting.length + ' scans are') +
+             ' kept on this phone, waiting to be sent.', 'Sign in to send them', config.signin);
+    }).catch(function () {});
+  }
+
   function start() {
     var signedIn = config.signedIn === '1';
     var ready = signedIn && window.indexedDB
@@ -280,8 +340,14 @@
       });
     }
     if (signedIn && window.indexedDB) {
+      document.addEventListener('pln:synced', tellProblems);
       ready.then(function () { queue.tidy().catch(function () {}); return flushSoon(); });
       window.addEventListener('online', function () { retryDelay = 1000; flushSoon(); });
+    } else if (window.indexedDB && config.signin && indexedDB.databases) {
+      // Only where this phone ever queued a scan: a first visit creates no database.
+      indexedDB.databases().then(function (all) {
+        if (all.some(function (d) { return d.name === DB_NAME; })) tellWaitingForSignIn();
+      }).catch(function () {});
     }
   }
 

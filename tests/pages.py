@@ -17,6 +17,7 @@ from typing import Callable
 from conference.extensions import db
 
 ANON, ATTENDEE, ORGANIZER = "signed out", "attendee", "organizer"
+NEWCOMER = "newcomer"  # an attendee who has just joined: nobody saved yet
 
 LONG_NAME = "Maria-Guadalupe Fernández-Castellanos de la Vega"
 LONG_SCHOOL = "Dr. Martin Luther King Jr. Early Childhood and Family Engagement Learning Academy"
@@ -41,6 +42,7 @@ def _p(template: str) -> Callable[[SimpleNamespace], str]:
 PAGES: list[Page] = [
     # Signed out: the front door, joining, signing in, a badge opened cold.
     Page("home", "pages.home", ANON, _p("/")),
+    Page("conference", "pages.conference", ANON, _p("/{w.slug}")),
     Page("join", "attendees.join", ANON, _p("/{w.slug}/join")),
     Page("join-errors", "attendees.join", ANON, _p("/{w.slug}/join"), act="submit-empty", screenshot=True),
     Page("signin", "auth.request_link", ANON, _p("/signin")),
@@ -64,6 +66,8 @@ PAGES: list[Page] = [
     Page("more", "pages.me", ATTENDEE, _p("/me")),
     Page("profile", "attendees.edit", ATTENDEE, _p("/me/profile")),
     Page("contact-not-found", None, ATTENDEE, _p("/me/contacts/999999"), status=404),
+    Page("badge-newcomer", "badges.mine", NEWCOMER, _p("/me/badge?welcome=1")),
+    Page("contacts-vcf-empty", "exports.all_vcards", NEWCOMER, _p("/me/contacts.vcf"), status=404),
     # The scanner (camera, typed code, offline queue).
     Page("scan", "scanner.index", ATTENDEE, _p("/scan")),
     Page("scan-card", "scanner.card", ATTENDEE, _p("/scan/card?code={w.other_code}")),
@@ -103,7 +107,7 @@ EXEMPT: dict[str, str] = {
     "contacts.delete": "POST only; redirects to the contacts page",
     "auth.signout": "POST only; redirects to the home page",
     "exports.csv_file": "a file download (.csv)",
-    "exports.all_vcards": "a file download (.vcf)",
+    "badges.dismiss_home_screen_hint": "POST only; redirects to the badge page (or an empty htmx swap)",
     "exports.one_vcard": "a file download (.vcf)",
     "scanner.save": "POST only; the scanner's save, checked through the 'scan-card' page it comes from",
     "scanner.sync": "POST only, JSON: the offline queue's sync",
@@ -167,7 +171,7 @@ def build_world() -> SimpleNamespace:
     world = SimpleNamespace(conference_id=conference.id, slug=conference.slug, me_id=me.id,
                             my_code=display(me.badge_code), other_code=display(other.badge_code),
                             saved_code=display(saved.badge_code), connection_id=connection.id,
-                            sign_in_token=token, organizer_id=None)
+                            sign_in_token=token, organizer_id=None, newcomer_id=other.id)
     _organizer(world, conference)
     _after_the_event(world, me)
     return world
@@ -210,6 +214,8 @@ def session_for(world: SimpleNamespace, who: str) -> dict:
     """The session a signed-in person of kind `who` has."""
     if who == ATTENDEE:
         return {"attendee_id": world.me_id, "_permanent": True}
+    if who == NEWCOMER:
+        return {"attendee_id": world.newcomer_id, "_permanent": True}
     if who == ORGANIZER:
         return {"organizer_id": world.organizer_id, "_permanent": True}
     return {}

@@ -96,7 +96,8 @@ def test_csv_opens_cleanly_in_excel(client, app):
     assert record["District"] == "'@SUM(1)"
     assert record["Note"] == NOTE
     assert record["Tags"] == "mentor, =cmd"
-    assert record["Mobile phone"] == "'+442079460958"
+    # A plain phone number is written as the app shows it, unmarked (formula cells keep their apostrophe).
+    assert record["Mobile phone"] == "+44 20 7946 0958"
     assert record["Met at"].startswith("Met at Pre-K–8 Principals Conference, ")
     assert b"\r\n" in raw
 

@@ -4,7 +4,12 @@ The browser checks (axe-core) run the same catalogue; this one needs no browser,
 """
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
 from html.parser import HTMLParser
+from pathlib import Path
 
 import pytest
 
@@ -139,3 +144,64 @@ def test_pages_link_a_favicon_and_a_touch_icon_cached_for_a_year(site):
             body = response.get_data()
             assert body[:8] == b"\x89PNG\r\n\x1a\n"
             assert struct.unpack(">II", body[16:24]) == (180, 180)
+
+
+# --- the Nu Html Checker (vnu) over every page -------------------------------------------------
+
+VNU = Path(__file__).resolve().parent / "tools" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+
+
+def _vnu_or_skip() -> list[str]:
+    java = shutil.which("java")
+    if java and VNU.exists():
+        return [java, "-Xss4m", "-jar", str(VNU)]
+    missing = "Java (apt-get install default-jre-headless)" if not java else "vnu-jar (make test installs it with npm)"
+    if os.environ.get("CI"):
+        pytest.fail(f"The Nu Html Checker needs {missing}: CI must install it")
+    pytest.skip(f"The Nu Html Checker needs {missing}")
+
+
+def render_page(app, world, page) -> str:
+    """A page of the catalogue as its person sees it (an empty form sent, for the error states)."""
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session.update(session_for(world, page.who))
+    path = page.path(world)
+    response = client.post(path, data={}) if page.act == "submit-empty" else client.get(path)
+    return response.get_data(as_text=True)
+
+
+@pytest.fixture(scope="module")
+def vnu_messages(site, tmp_path_factory) -> dict[str, list[dict]]:
+    """Every page checked in one run of the checker: page name -> its errors."""
+    command = _vnu_or_skip()
+    app, world = site
+    folder = tmp_path_factory.mktemp("vnu")
+    files = []
+    for page in PAGES:
+        path = folder / f"{page.name}.html"
+        path.write_text(render_page(app, world, page), encoding="utf-8")
+        files.append(str(path))
+    run = subprocess.run([*command, "--errors-only", "--format", "json", *files],
+                         capture_output=True, text=True, timeout=300)
+    report = json.loads(run.stderr or run.stdout)
+    found: dict[str, list[dict]] = {page.name: [] for page in PAGES}
+    for message in report["messages"]:
+        name = message.get("url", "").rpartition("/")[2].removesuffix(".html")
+        assert name in found, f"the checker reported on something else: {message}"
+        found[name].append(message)
+    return found
+
+
+def test_the_html_checker_finds_errors():
+    command = _vnu_or_skip()
+    run = subprocess.run([*command, "--errors-only", "--format", "json", "-"], input='<p aria-label="x">y</p>',
+                         capture_output=True, text=True, timeout=120)
+    assert json.loads(run.stderr or run.stdout)["messages"], "vnu should reject a page without a doctype and title"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[p.name for p in PAGES])
+def test_every_page_is_valid_html(vnu_messages, page):
+    errors = vnu_messages[page.name]
+    assert not errors, f"{page.name}: " + "; ".join(
+        f"line {m.get('lastLine')}: {m['message']} [{(m.get('extract') or '').strip()[:120]}]" for m in errors)

@@ -14,6 +14,7 @@ from conference import create_app
 from conference.auth.models import SignInToken
 from conference.badges.codes import display
 from conference.contacts.models import Connection
+from conference.contacts.operations import save_contact
 from conference.extensions import db
 from conference.security import CONTENT_SECURITY_POLICY
 from tests.conftest import test_config
@@ -435,7 +436,10 @@ def test_wrong_methods_and_other_origins_get_nothing(client, app):
 
 
 def test_downloads_are_attachments_with_a_charset_and_never_cached(client, app):
-    me = make_attendee(make_conference())
+    conference = make_conference()
+    me = make_attendee(conference)
+    save_contact(me, make_attendee(conference))  # an empty vCard is a page saying so (tests/test_first_visit.py)
+    db.session.commit()
     sign_in_as(client, me)
     for url, kind in (("/me/contacts.csv", "text/csv"), ("/me/contacts.vcf", "text/vcard"),
                       ("/me/data.json", "application/json")):

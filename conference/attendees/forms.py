@@ -54,13 +54,17 @@ class VisibilityField(RadioField):
             raise ValidationError("Choose who can see this: anyone, people you save back, or nobody.")
 
 
+# Who sees a channel a person adds, until they choose: the join email nobody; a phone number or a
+# Voxer name (a direct line to the person) only the people they save back; public profiles anyone.
+DEFAULT_VISIBILITY = {"email": "nobody", "phone": "mutual", "voxer": "mutual"}
+
+
 def _channel_fields(cls):
     for kind, label in CHANNELS.items():
         field_class = {"phone": TelField, "email": EmailField, "website": URLField}.get(kind, StringField)
         setattr(cls, f"ch_{kind}", field_class(label, validators=[Length(max=300)]))
-        # Privacy by default for the email; everything else a person types is meant to be shared.
         setattr(cls, f"ch_{kind}_share", VisibilityField(f"Who sees your {label.lower()}", choices=VISIBILITY_CHOICES,
-                                                      default="nobody" if kind == "email" else "anyone"))
+                                                      default=DEFAULT_VISIBILITY.get(kind, "anyone")))
     return cls
 
 
@@ -82,6 +86,18 @@ class ProfileForm(FlaskForm):
     offers = IdListField("I can help with", default=set)
     seeks = IdListField("I'm looking for", default=set)
     hidden = BooleanField("Hide me from suggestions and from the signed-out card")
+
+    # What the join form's first step asks; the rest can wait for "add more".
+    FIRST_STEP = ("name", "email", "role", "school")
+
+    def more_given(self) -> bool:
+        """True when anything beyond the first step was typed or is wrong: that part is shown open."""
+        for name, field in self._fields.items():
+            if name in self.FIRST_STEP or name == "csrf_token" or name.endswith("_share"):
+                continue
+            if field.errors or (field.data not in (None, "", set(), False)):
+                return True
+        return any(self[f"ch_{kind}_share"].errors for kind in CHANNELS)
 
     def channel_fields(self):
         return [(kind, self[f"ch_{kind}"], self[f"ch_{kind}_share"]) for kind in CHANNELS]

@@ -68,8 +68,12 @@ def save(code: str):
     """Save (or update) this person in my contacts."""
     if not session.get("attendee_id"):
         return to_sign_in()
+    back_to_contacts = request.form.get("next") == "contacts"  # "Save back" on my contacts page
     found, instead = _find_card(code, for_update=True, missing="No badge has this code, so there was nobody to save.")
     if found is None:
+        if back_to_contacts:
+            return _contacts_page(save_back_error="That person has left PLN Connect, so they can't be saved.",
+                                  status=404)
         return instead
     if found.viewer is None:  # signed in as someone whose account is gone
         return to_sign_in()
@@ -80,6 +84,8 @@ def save(code: str):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
+            if back_to_contacts:  # the page the button was on, with the reason beside its list
+                return _contacts_page(save_back_error=error.message, status=422)
             if error.field in ("note", "tags"):
                 form[error.field].errors = [error.message]
             else:
@@ -102,15 +108,23 @@ def _interest_filter() -> int | None:
 @login_required
 def index():
     """My contacts, newest first, with search as I type and a filter by interest."""
+    return _contacts_page()
+
+
+def _contacts_page(save_back_error: str | None = None, status: int = 200):
     me = g.attendee
     query = request.args.get("q", "")[:200]
     interest_id = _interest_filter()
     total, savers = savers_of(me)
     interests = list(db.session.scalars(select(Interest).where(Interest.conference_id == me.conference_id)
                                         .order_by(Interest.position, Interest.name)))
-    return render("contacts/index.html", "contact_list", contacts=contacts_for(me, query, interest_id),
-                  query=query, interest_id=interest_id, interests=interests, saved_me=total, savers=savers,
-                  save_back_form=ConfirmForm())
+    response = render("contacts/index.html", None if save_back_error else "contact_list", status=status,
+                      contacts=contacts_for(me, query, interest_id), query=query, interest_id=interest_id,
+                      interests=interests, saved_me=total, savers=savers, save_back_form=ConfirmForm(),
+                      save_back_error=save_back_error)
+    if save_back_error:  # answering a POST elsewhere: the address bar shows this page, not the POST's URL
+        response.headers["HX-Push-Url"] = url_for("contacts.index")
+    return response
 
 
 def _owned(connection_id: int):

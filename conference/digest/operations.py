@@ -22,7 +22,7 @@ from conference.exports.vcard import vcards
 from conference.extensions import db
 from conference.followups.models import FollowUp
 from conference.followups.operations import contact_name, due_label, open_follow_ups
-from conference.mail import send_mail
+from conference.mail import deliver
 
 REACH_LABELS = {"phone": "Phone", "email": "Email", "x": "X", "instagram": "Instagram", "voxer": "Voxer",
                 "linkedin": "LinkedIn", "bluesky": "Bluesky", "website": "Website"}
@@ -208,8 +208,8 @@ def _send_each(pending: list[int], conference_id: int, today: date | None, repor
             with db.session.begin_nested():
                 db.session.add(DigestDelivery(conference_id=conference_id, attendee_id=attendee.id))
                 db.session.flush()
-                send_mail(email, digest.subject, digest.body,
-                          attachment=(digest.filename, digest.vcard, "text/vcard"))
+                deliver(email, digest.subject, digest.body,
+                        attachment=(digest.filename, digest.vcard, "text/vcard"))
             db.session.commit()
             report.sent.append(email)
         except IntegrityError:

@@ -8,16 +8,24 @@ from conference.errors import DomainError
 from conference.events.models import Conference
 
 
+def zone_of(conference: Conference) -> ZoneInfo:
+    """The conference's time zone (UTC if its name is unknown here)."""
+    try:
+        return ZoneInfo(conference.timezone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_time(conference: Conference, moment: datetime) -> datetime:
+    """A moment (naive means UTC, as stored) on the venue's clock, zone attached (%Z names it)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(zone_of(conference))
+
+
 def local_today(conference: Conference, now: datetime | None = None) -> date:
     """Today's date where the conference happens (a closing date means the venue's midnight)."""
-    try:
-        zone = ZoneInfo(conference.timezone or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    now = now or datetime.now(timezone.utc)
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
-    return now.astimezone(zone).date()
+    return local_time(conference, now or datetime.now(timezone.utc)).date()
 
 
 def is_closed(conference: Conference, today: date | None = None) -> bool:

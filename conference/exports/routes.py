@@ -9,8 +9,9 @@ from conference.contacts.operations import contacts_for, owned_connection
 from conference.errors import DomainError
 from conference.exports import bp
 from conference.exports.contact_fields import contact_fields
-from conference.exports.tabular import contact_rows, to_csv
+from conference.exports.tabular import PHONE_COLUMNS, contact_rows, to_csv
 from conference.exports.vcard import vcard, vcards
+from conference.htmx import render
 
 
 def _download(body: str, mimetype: str, filename: str):
@@ -32,6 +33,8 @@ def all_vcards():
     """Every contact in one .vcf file, for the phone's address book."""
     # A "removed attendee" has no way to be reached: no card for the address book (the CSV keeps the note).
     fields = [contact_fields(c) for c in contacts_for(g.attendee) if not c.removed]
+    if not fields:  # an empty .vcf is a 0-byte file the phone can't open: say why instead (the links have no `download`)
+        return render("exports/no_contacts.html", status=404)
     return _download(vcards(fields), "text/vcard", f"{_slug(g.attendee.conference.name)}-contacts.vcf")
 
 
@@ -51,4 +54,4 @@ def one_vcard(connection_id: int):
 def csv_file():
     """Every contact as a spreadsheet (Excel, Numbers, Google Sheets)."""
     rows = contact_rows(contact_fields(c) for c in contacts_for(g.attendee))
-    return _download(to_csv(rows), "text/csv", f"{_slug(g.attendee.conference.name)}-contacts.csv")
+    return _download(to_csv(rows, PHONE_COLUMNS), "text/csv", f"{_slug(g.attendee.conference.name)}-contacts.csv")

@@ -3,14 +3,23 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Iterator
 
+from conference.attendees.channels import channel_display
 from conference.exports.contact_fields import ContactFields
+
+
+def _phone(fields: ContactFields) -> str:
+    """As the app shows it: (202) 555-0188 for North America, +44 20 7946 0958 elsewhere (docs/security.md)."""
+    value = fields.channels.get("phone", "")
+    return channel_display("phone", value) if value else ""
+
 
 CONTACT_COLUMNS = [
     ("Name", lambda f: f.name), ("First name", lambda f: f.given), ("Last name", lambda f: f.family),
     ("Role", lambda f: f.role), ("School", lambda f: f.school), ("District", lambda f: f.district),
-    ("State", lambda f: f.state), ("Mobile phone", lambda f: f.channels.get("phone", "")),
+    ("State", lambda f: f.state), ("Mobile phone", _phone),
     ("Email", lambda f: f.channels.get("email", "")), ("X", lambda f: f.profile_urls.get("x", "")),
     ("Instagram", lambda f: f.profile_urls.get("instagram", "")), ("Voxer", lambda f: f.channels.get("voxer", "")),
     ("LinkedIn", lambda f: f.profile_urls.get("linkedin", "")), ("Bluesky", lambda f: f.profile_urls.get("bluesky", "")),
@@ -20,6 +29,10 @@ CONTACT_COLUMNS = [
 ]
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A phone number as channel_display writes it abroad: +, a country code, a space, digits in groups.
+# A spreadsheet keeps it as text (a space between two numbers is no formula), so it stays unmarked.
+PLAIN_PHONE = re.compile(r"\+\d{1,3}(?: \d+(?:-\d+)*)+")
+PHONE_COLUMNS = ("Mobile phone",)
 
 
 def contact_rows(many: Iterable[ContactFields]) -> Iterator[list[str]]:
@@ -33,11 +46,16 @@ def neutralise(cell: str) -> str:
     return "'" + cell if cell.startswith(_FORMULA_STARTS) else cell
 
 
-def to_csv(rows: Iterable[list]) -> str:
-    """UTF-8 with a BOM (so Excel reads accents), CRLF lines, formula cells neutralised."""
+def to_csv(rows: Iterable[list], phone_columns: Iterable[str] = ()) -> str:
+    """UTF-8 with a BOM (so Excel reads accents), CRLF lines, formula cells neutralised, except plain
+    phone numbers in the columns named `phone_columns` (the first row is the header)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer, lineterminator="\r\n")
-    for row in rows:
-        writer.writerow([neutralise(str(cell)) for cell in row])
+    wanted, phones = set(phone_columns), set()
+    for number, row in enumerate(rows):
+        if number == 0:
+            phones = {i for i, title in enumerate(row) if title in wanted}
+        writer.writerow([str(cell) if i in phones and PLAIN_PHONE.fullmatch(str(cell)) else neutralise(str(cell))
+                         for i, cell in enumerate(row)])
     return buffer.getvalue()

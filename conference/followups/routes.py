@@ -8,6 +8,7 @@ from flask import abort, current_app, g, make_response, redirect, request, url_f
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
 from conference.contacts.operations import owned_connection
+from conference.devices import phone_platform
 from conference.errors import DomainError
 from conference.events.operations import local_today
 from conference.extensions import db, htmx
@@ -36,8 +37,10 @@ def _connection(connection_id: int):
 @login_required
 def index():
     """Open follow-ups by due date, recently done ones, and the calendar downloads."""
-    return render("followups/index.html", "followup_list", open_items=open_follow_ups(g.attendee),
-                  done_items=done_follow_ups(g.attendee), **_helpers())
+    response = render("followups/index.html", "followup_list", open_items=open_follow_ups(g.attendee),
+                      done_items=done_follow_ups(g.attendee), iphone=phone_platform() == "ios", **_helpers())
+    response.vary.add("User-Agent")
+    return response
 
 
 def _contact_block(connection, form=None, status=200):
@@ -126,6 +129,10 @@ def calendar():
     response.charset = "utf-8"
     slug = re.sub(r"[^a-z0-9]+", "-", g.attendee.conference.name.lower()).strip("-")[:60] or "conference"
     name = f"{slug}-follow-ups{'-reminders' if as_events else ''}.ics"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    # An iPhone opens calendar events shown inline in its Calendar ("Add all"); as an attachment they
+    # only land in Files. Everywhere else the link's `download` saves the file.
+    inline = as_events and phone_platform() == "ios"
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response.vary.add("User-Agent")
     response.headers["Cache-Control"] = "private, no-store"
     return response

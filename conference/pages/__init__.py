@@ -1,8 +1,9 @@
 """The front door: what PLN Connect is, and where to go next."""
-from flask import Blueprint, g, redirect, url_for
+from flask import Blueprint, abort, g, redirect, url_for
 from sqlalchemy import select
 
 from conference.events.models import Conference
+from conference.events.operations import is_closed
 from conference.extensions import db
 from conference.htmx import render
 
@@ -17,6 +18,14 @@ def home():
     conferences = db.session.scalars(select(Conference).where(Conference.joining_open.is_(True))
                                      .order_by(Conference.starts_on.desc()).limit(20))
     return render("pages/home.html", conferences=list(conferences))
+
+
+@bp.get("/<slug>")
+def conference(slug: str):
+    """A conference's front door (the address on its posters): name, dates, venue, Join, Sign in."""
+    found = db.session.scalar(select(Conference).where(Conference.slug == slug)) or abort(404)
+    joined = g.attendee is not None and g.attendee.conference_id == found.id
+    return render("pages/conference.html", conference=found, joined=joined, closed=is_closed(found))
 
 
 @bp.get("/me")

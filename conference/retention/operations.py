@@ -17,7 +17,7 @@ from conference.attendees.models import Attendee
 from conference.events.models import Conference, utcnow
 from conference.events.operations import local_today, long_date
 from conference.extensions import db
-from conference.mail import send_mail
+from conference.mail import deliver
 from conference.privacy.models import RetiredBadgeCode
 from conference.privacy.operations import delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
@@ -121,8 +121,8 @@ def _notify(conference: Conference, record: RetentionRecord, today: date, report
             with db.session.begin_nested():
                 db.session.add(RetentionNotice(attendee_id=attendee_id))
                 db.session.flush()
-                send_mail(email, f"Your PLN Connect contacts from {name} will be deleted on {values['deleted_on']}",
-                          body)
+                deliver(email, f"Your PLN Connect contacts from {name} will be deleted on {values['deleted_on']}",
+                        body)
             db.session.commit()
             report.notices_sent += 1
         except IntegrityError:

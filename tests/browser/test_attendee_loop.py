@@ -42,8 +42,9 @@ def test_join_badge_scan_save_find_and_download(live_app, live_server, phone, tm
     about.get_by_label("Email", exact=True).fill("dana.whitfield@school.example.org")
     page.get_by_label("Role", exact=True).select_option(label="Assistant principal")
     page.get_by_label("School", exact=True).fill("Riverbend K-8")
+    page.get_by_text("Add more now").tap()  # the rest of the profile, on the same page
     page.get_by_label("District").fill("Tidewater Public Schools")
-    page.get_by_label("State", exact=True).select_option(label="Virginia")
+    page.locator("#state").select_option(label="Virginia")
     page.get_by_label("Grade band").select_option(label="Pre-K–8 / K–8")
     for chip in ("Seek help with Scheduling", "Help others with Literacy", "Help others with Equity"):
         page.get_by_label(chip).tap()

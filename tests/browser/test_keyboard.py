@@ -101,6 +101,9 @@ def test_the_whole_loop_with_the_keyboard_alone(live_app, live_server, keyboard_
     expect(page.locator("#role")).to_have_value("assistant_principal")
     tab_to(page, "el.id === 'school'", "join: School")
     page.keyboard.type("Riverbend K-8")
+    tab_to(page, "el.tagName === 'SUMMARY'", "join: Add more now")
+    page.keyboard.press("Enter")
+    expect(page.locator("#more")).to_have_attribute("open", "")
     tab_to(page, "el.id === 'state'", "join: State")
     page.keyboard.type("Virginia")
     tab_to(page, "el.type === 'checkbox' && el.closest('label').textContent.includes('Help others with Literacy')",

@@ -1,0 +1,75 @@
+"""Background work: Huey tasks, run by a worker process (`flask worker`) inside a Flask app context.
+
+The web process only enqueues; a worker does the work, so a restart of the web servers loses no job.
+The queue lives where every server reaches it: Huey's SQLite storage in the instance folder by default
+(one box, nothing else to run), Redis when TASK_QUEUE_URL says redis://. Under TESTING (or with
+TASKS_IMMEDIATE) a task runs at once in the process that enqueues it.
+
+Enqueue after the transaction that a task reads has been committed: a worker may start at once.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+from pathlib import Path
+
+import click
+from flask import Flask, has_app_context
+from huey import Huey
+from huey.storage import RedisStorage, SqliteStorage
+
+huey = Huey("pln", immediate=True)  # until init_app points it at the app's storage
+
+_app: Flask | None = None  # the app whose context a worker's tasks run in
+
+
+def storage_for(url: str, instance_path: str) -> tuple[type, dict]:
+    """Huey's storage class and its arguments for TASK_QUEUE_URL ("" means the instance folder's SQLite file)."""
+    if not url:
+        return SqliteStorage, {"filename": str(Path(instance_path) / "tasks.sqlite3")}
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return RedisStorage, {"url": url}
+    if url.startswith("sqlite:///"):
+        return SqliteStorage, {"filename": url[len("sqlite:///"):]}
+    raise ValueError(f"TASK_QUEUE_URL must start with redis://, rediss://, unix:// or sqlite:///, not {url!r}.")
+
+
+def init_app(app: Flask) -> None:
+    """Point the queue at the app's storage, and register `flask worker`."""
+    global _app
+    _app = app
+    huey.storage_class, huey.storage_kwargs = storage_for(app.config.get("TASK_QUEUE_URL", ""), app.instance_path)
+    immediate = app.config.get("TASKS_IMMEDIATE")
+    huey.immediate = app.testing if immediate is None else bool(immediate)
+    huey.storage = huey.create_storage()
+    app.cli.add_command(worker)
+
+
+def task(**options):
+    """A Huey task (retries=, retry_delay=, ...) whose function runs inside an app context.
+
+    Run at once (immediate mode) it shares the caller's context and session; in a worker it gets a
+    context and a session of its own, removed when it ends."""
+    def decorate(func):
+        @functools.wraps(func)
+        def in_app_context(*args, **kwargs):
+            if has_app_context():
+                return func(*args, **kwargs)
+            from conference.extensions import db
+            with _app.app_context():
+                try:
+                    return func(*args, **kwargs)
+                finally:
+                    db.session.remove()
+        return huey.task(**options)(in_app_context)
+    return decorate
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Tasks run at the same time.")
+@click.option("--worker-type", type=click.Choice(["thread", "process", "greenlet"]), default="thread",
+              show_default=True)
+def worker(workers: int, worker_type: str) -> None:
+    """Run the background worker: badge PDFs, mail, digests, the daily retention run."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    huey.create_consumer(workers=workers, worker_type=worker_type, periodic=True).run()

@@ -1,0 +1,86 @@
+"""The task queue: at once under TESTING, and through a real worker process on SQLite and on Redis."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conference import create_app
+from conference.mail import outbox_messages, send_mail
+from conference.tasks import huey, storage_for
+from tests.conftest import test_config
+
+ROOT = Path(__file__).resolve().parent.parent
+REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB_TASKS', '14')}"
+
+
+def _redis_reachable() -> bool:
+    import redis
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        return False
+
+
+def test_tasks_run_at_once_under_testing(app, outbox):
+    assert huey.immediate
+    send_mail("ana@example.org", "Hello", "Body")
+    assert [m["To"] for m in outbox()] == ["ana@example.org"]
+
+
+def test_the_queue_url_chooses_the_storage(tmp_path):
+    assert storage_for("", str(tmp_path))[1] == {"filename": str(tmp_path / "tasks.sqlite3")}
+    assert storage_for("redis://127.0.0.1:6379/3", "")[1] == {"url": "redis://127.0.0.1:6379/3"}
+    assert storage_for("sqlite:////srv/q.sqlite3", "")[1] == {"filename": "/srv/q.sqlite3"}
+    with pytest.raises(ValueError, match="TASK_QUEUE_URL must start with"):
+        storage_for("amqp://localhost", "")
+
+
+def _wait_for_mail(outbox: Path, seconds: float = 30) -> list:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        messages = outbox_messages(outbox)
+        if messages:
+            return messages
+        time.sleep(0.2)
+    return []
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_worker_process_sends_what_a_request_enqueued(tmp_path, backend):
+    if backend == "redis":
+        if not _redis_reachable():
+            pytest.skip("no Redis at 127.0.0.1:6379")
+        import redis
+        redis.Redis.from_url(REDIS_URL).flushdb()
+        queue_url = REDIS_URL
+    else:
+        queue_url = f"sqlite:///{tmp_path / 'tasks.sqlite3'}"
+    outbox = tmp_path / "outbox"
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'app.sqlite3'}", "TASK_QUEUE_URL": queue_url,
+           "MAIL_OUTBOX": str(outbox), "MAIL_SERVER": "", "SECRET_KEY": "test-secret"}
+    worker = subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "worker", "--workers", "1"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    app = create_app(test_config(tmp_path, TASKS_IMMEDIATE=False, TASK_QUEUE_URL=queue_url,
+                                 MAIL_OUTBOX=str(outbox)))
+    try:
+        with app.app_context():
+            assert not huey.immediate
+            send_mail("ana@example.org", "From the worker", "Sent by another process.")
+        assert outbox_messages(outbox) == []  # the request only enqueued it
+        messages = _wait_for_mail(outbox)
+        assert [(m["To"], m["Subject"]) for m in messages] == [("ana@example.org", "From the worker")]
+    finally:
+        worker.send_signal(signal.SIGINT)
+        try:
+            output = worker.communicate(timeout=20)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = worker.communicate()[0].decode(errors="replace")
+        create_app(test_config(tmp_path))  # later tests run tasks at once again
+    assert "Traceback" not in output, output
