@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, insert, select, text
 
-from conference.attendees.models import CHANNELS, GRADE_BANDS, Attendee, Channel
+from conference.attendees.models import CHANNELS, GRADE_BANDS, Attendee, Channel, name_keys
 from conference.badges.codes import new_code
 from conference.contacts.models import Connection
 from conference.demo import DISTRICTS, FIRST, LAST, ROLE_WEIGHTS, SCHOOLS, STATES
@@ -40,11 +40,13 @@ def _attendee_rows(rng: random.Random, conference_id: int, count: int, start: da
     rows = []
     for n, code in enumerate(sorted(codes, key=lambda _: rng.random()), start=1):
         first, last = rng.choice(FIRST), rng.choice(LAST)
+        school, district = rng.choice(SCHOOLS), rng.choice(DISTRICTS)
         rows.append(dict(id=n, conference_id=conference_id, badge_code=code, name=f"{first} {last}",
                          email=f"attendee{n}@bench.example.org", role=rng.choices(roles, weights)[0],
-                         school=rng.choice(SCHOOLS), district=rng.choice(DISTRICTS), state=rng.choice(STATES),
+                         school=school, district=district, state=rng.choice(STATES),
                          grade_band=rng.choice(list(GRADE_BANDS)),
-                         joined_at=start + timedelta(seconds=rng.randint(0, 3 * 86400))))
+                         joined_at=start + timedelta(seconds=rng.randint(0, 3 * 86400)),
+                         **name_keys(f"{first} {last}", school, district)))
     return rows
 
 

@@ -10,9 +10,19 @@ import time
 from email.message import EmailMessage
 from pathlib import Path
 
+from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 
 from conference.tasks import QUEUE_ERRORS, task
+
+def mail_address(email: str) -> str:
+    """The spelling of a stored address that every mail server takes: an internationalised domain
+    in ASCII (punycode), as stored addresses keep it in Unicode. A non-ASCII local part stays."""
+    try:
+        return validate_email(email, check_deliverability=False).ascii_email or email
+    except EmailNotValidError:
+        return email
+
 
 Attachment = tuple[str, str | bytes, str]  # (filename, content, mimetype), e.g. ("contacts.vcf", text, "text/vcard")
 
@@ -38,7 +48,7 @@ def deliver(to: str, subject: str, body: str, attachment: Attachment | None = No
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
-    message["To"] = to
+    message["To"] = mail_address(to)
     message["Subject"] = subject
     message.set_content(body)
     if attachment is not None:

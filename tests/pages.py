@@ -92,6 +92,8 @@ PAGES: list[Page] = [
     Page("organize-organizers", "organizer.organizers", ORGANIZER, _p("/organize/{w.slug}/organizers"), desk=True),
     Page("organize-registrants", "organizer.registrants", ORGANIZER, _p("/organize/{w.slug}/registrants"), desk=True),
     Page("organize-import", "organizer.import_view", ORGANIZER, _p("/organize/{w.slug}/import"), desk=True),
+    Page("organize-import-preview", "organizer.import_preview", ORGANIZER,
+         _p("/organize/{w.slug}/import/{w.import_token}"), desk=True),
     Page("organize-badges", "organizer.badges", ORGANIZER, _p("/organize/{w.slug}/badges"), desk=True),
     Page("organize-badge-job", "organizer.badge_job", ORGANIZER, _p("/organize/{w.slug}/badges/{w.badge_job_id}"),
          desk=True),
@@ -187,8 +189,12 @@ def _organizer(world: SimpleNamespace, conference) -> None:
     job = BadgeJob(conference_id=conference.id, organizer_id=organizer.id, layout="sheet",
                    description="All 4 attendees", attendee_ids=str(world.me_id), state="running", total=4, done=1)
     db.session.add(job)
+    from pathlib import Path
+    from conference.organizer.importer import keep_upload
+    export = Path(__file__).parent / "data" / "registrations" / "eventbrite-attendees.csv"
+    upload = keep_upload(conference, organizer, export.name, export.read_bytes())
     db.session.commit()
-    world.organizer_id, world.badge_job_id = organizer.id, job.id
+    world.organizer_id, world.badge_job_id, world.import_token = organizer.id, job.id, upload.id
 
 
 def _after_the_event(world: SimpleNamespace, me) -> None:

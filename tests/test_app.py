@@ -113,3 +113,33 @@ def test_mail_without_server_goes_to_the_outbox(app, outbox):
     send_mail("ana@school.example.org", "Hello", "Body text")
     [message] = outbox()
     assert message["Subject"] == "Hello" and "Body text" in message.get_body().get_content()
+
+
+def test_migrations_fill_name_keys_and_normalise_imported_emails(tmp_path, empty_database_url):
+    """Rows written before the name keys and the one email form get them from the migrations."""
+    from flask_migrate import downgrade
+    app = create_app(test_config(tmp_path, SQLALCHEMY_DATABASE_URI=empty_database_url))
+    with app.app_context():
+        upgrade(revision="35e73fdd1574")
+        db.session.execute(text("INSERT INTO conference (slug, name, timezone, venue, joining_open, created_at) "
+                                "VALUES ('c1', 'C', 'UTC', '', true, CURRENT_TIMESTAMP)"))
+        for code, name, email in (("AAAA2222BBBB", "María Ñúñez-O'Brien", "maria@xn--bcher-kva.example"),
+                                  ("CCCC3333DDDD", "Trần Đặng", "tran@school.example.org")):
+            db.session.execute(text(
+                "INSERT INTO attendee (conference_id, badge_code, name, email, role, school, district, state, "
+                "hidden, joined_at) VALUES (1, :code, :name, :email, 'principal', 'Escuela Juárez', '', 'VA', "
+                "false, CURRENT_TIMESTAMP)"), {"code": code, "name": name, "email": email})
+        db.session.commit()
+        triggers = text("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'" if not ON_POSTGRES else
+                        "SELECT count(*) FROM information_schema.triggers")
+        before = db.session.scalar(triggers)
+        upgrade()
+        assert db.session.scalar(triggers) == before > 0  # adding the columns kept the tally triggers
+        rows = db.session.execute(text("SELECT email, search_key, name_key FROM attendee ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [
+            ("maria@bücher.example", "maria nunez obrien escuela juarez", "maria nunez obrien"),
+            ("tran@school.example.org", "tran dang escuela juarez", "tran dang")]
+        db.session.remove()
+        downgrade(revision="35e73fdd1574")
+        db.session.remove()
+        db.engine.dispose()

@@ -16,9 +16,43 @@ ROWS = ("Ana García,ana@school.example.org,Principal,Escuela Núñez,Metro Unif
         "Zoë O'Brien,zoe@school.example.org,Assistant principal,Lincoln Elementary,Springfield,Virginia\r\n")
 
 
-def upload(client, conference, data: bytes, filename: str = "registrants.csv"):
+def send(client, conference, data: bytes, filename: str = "registrants.csv"):
+    """The upload: a redirect to the file's preview, or the upload page with the file's problem."""
     return client.post(f"/organize/{conference.slug}/import", data={"file": (io.BytesIO(data), filename)},
                        content_type="multipart/form-data")
+
+
+def choices_on(page: str) -> dict[str, str]:
+    """The preview's form as a browser would send it untouched: every column as shown."""
+    form = {f"column-{n}": value for n, value in re.findall(r'name="shown-(\d+)" value="([^"]*)"', page)}
+    form.update({f"shown-{n}": value for n, value in re.findall(r'name="shown-(\d+)" value="([^"]*)"', page)})
+    role = re.search(r'<select[^>]* name="default_role">.*?</select>', page, re.S)
+    chosen = re.search(r'<option selected value="([^"]*)"', role.group(0)) if role else None
+    form["default_role"] = chosen.group(1) if chosen else ""
+    return form
+
+
+def preview(client, conference, data: bytes, filename: str = "registrants.csv"):
+    """Upload a file and open its preview: (the preview page, its address)."""
+    sent = send(client, conference, data, filename)
+    if sent.status_code != 303:
+        return sent, None
+    return client.get(sent.headers["Location"]), sent.headers["Location"]
+
+
+def submit(client, location: str, action: str = "import", **changes):
+    """Press a button of the preview, after changing its selects (column-<n>=field, default_role=...)."""
+    form = choices_on(client.get(location).text)
+    form.update(changes)
+    return client.post(location, data={**form, "action": action})
+
+
+def upload(client, conference, data: bytes, filename: str = "registrants.csv"):
+    """Upload a file and import it as its preview shows it: the organizer's two steps."""
+    page, location = preview(client, conference, data, filename)
+    if location is None or page.status_code != 200:
+        return page
+    return submit(client, location)
 
 
 def attendees(conference) -> dict[str, Attendee]:
@@ -182,14 +216,18 @@ def test_nothing_is_half_written_when_the_database_refuses(app):
     assert db.session.scalar(select(func.count()).select_from(ImportBatch)) == 0
 
 
-def test_unknown_interest_names_reject_the_row(app):
+def test_an_unknown_interest_is_left_out_with_a_warning_and_the_row_imported(app):
     conference = make_conference()
     data = ("Name,Email,Role,Interests,Can help with\r\n"
-            "Ana,ana@x.example.org,Principal,Robotics,Literacy\r\n"
+            "Ana,ana@x.example.org,Principal,Robotics; Literacy,Literacy\r\n"
             "Bo,bo@x.example.org,Principal,Math,literacy\r\n").encode()
     result = import_registrants(conference, data)
     db.session.commit()
-    assert [p.row for p in result.problems] == [2] and "Robotics" in result.problems[0].reason
+    assert not result.problems and result.created == 2
+    assert [w.row for w in result.warnings] == [2]
+    assert result.warnings[0].reason == "The interest “Robotics” is not on this conference's list: imported without it"
+    ana = attendees(conference)["ana@x.example.org"]
+    assert set(ana.seeks.values()) == {"Literacy"} and set(ana.offers.values()) == {"Literacy"}
     bo = attendees(conference)["bo@x.example.org"]
     assert set(bo.seeks.values()) == {"Math"} and set(bo.offers.values()) == {"Literacy"}
     assert interest(conference, "Math").id in bo.seeks
@@ -217,18 +255,23 @@ def test_imported_registrant_claims_the_profile_by_sign_in_link(client, app, out
     assert attendees(conference)["ana@school.example.org"].school == "Escuela Núñez"  # claimed: theirs now
 
 
-def test_import_command_with_progress(app, tmp_path):
+def test_import_command_reports_first_and_writes_only_with_yes(app, tmp_path):
     conference = make_conference()
     path = tmp_path / "registrants.csv"
     path.write_bytes((HEADER + ROWS + "Bad,bad,Principal,X,,VA\r\n").encode("cp1252"))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["import-registrants", str(path), "--conference", conference.slug])
+    report = runner.invoke(args=["import-registrants", str(path), "--conference", conference.slug])
+    assert report.exit_code == 0, report.output
+    assert "“Name” → full name (its header)" in report.output and "“District” → district" in report.output
+    assert "2 new, 0 updated, 0 unchanged" in report.output and "1 not imported" in report.output
+    assert "Row 4:" in report.output and "Nothing was written. Run again with --yes to import." in report.output
+    assert not attendees(conference)
+    result = runner.invoke(args=["import-registrants", str(path), "--conference", conference.slug, "--yes"])
     assert result.exit_code == 0, result.output
-    assert "2 new, 0 updated, 0 unchanged" in result.output and "1 not imported" in result.output
-    assert "Row 4:" in result.output
+    assert "Imported: 2 new, 0 updated, 0 unchanged" in result.output
     assert attendees(conference)["ana@school.example.org"].name == "Ana García"
-    again = runner.invoke(args=["import-registrants", str(path), "--conference", conference.slug])
-    assert "0 new, 0 updated, 2 unchanged" in again.output
+    again = runner.invoke(args=["import-registrants", str(path), "--conference", conference.slug, "--yes"])
+    assert "Imported: 0 new, 0 updated, 2 unchanged" in again.output
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     failed = runner.invoke(args=["import-registrants", str(empty), "--conference", conference.slug])
@@ -248,4 +291,11 @@ def test_the_upload_checks_its_csrf_token(client, app):
     accepted = client.post(f"/organize/{conference.slug}/import",
                            data={"csrf_token": token, "file": (io.BytesIO((HEADER + ROWS).encode()), "r.csv")},
                            content_type="multipart/form-data")
-    assert accepted.status_code == 200 and len(attendees(conference)) == 2
+    assert accepted.status_code == 303 and not attendees(conference)
+    location = accepted.headers["Location"]
+    form = {**choices_on(client.get(location).text), "action": "import"}
+    assert client.post(location, data=form).status_code == 400 and not attendees(conference)
+    form["csrf_token"] = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                                   client.get(location).text).group(1)
+    imported = client.post(location, data=form)
+    assert imported.status_code == 200 and len(attendees(conference)) == 2

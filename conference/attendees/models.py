@@ -2,12 +2,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, InterestsMixin
+from conference.names import fold, sort_key
 
 ROLES = {
     "principal": "Principal",
@@ -43,6 +44,11 @@ CHANNELS = {
 VISIBILITIES = ("anyone", "mutual", "nobody")
 
 
+# Byte order on PostgreSQL too, whatever the database's locale: a locale collation skips the spaces
+# between words, and SQLite compares bytes.
+NAME_KEY_TYPE = String(255).with_variant(String(255, collation="C"), "postgresql")
+
+
 def _in(column: str, values) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
@@ -54,6 +60,8 @@ class Attendee(InterestsMixin, db.Model):
         CheckConstraint(f"grade_band IS NULL OR {_in('grade_band', GRADE_BANDS)}", name="known_grade_band"),
         CheckConstraint("years_in_role IS NULL OR (years_in_role >= 0 AND years_in_role <= 60)",
                         name="sane_years_in_role"),
+        # The registrant list's order: its first page is read from the index, not sorted.
+        Index("ix_attendee_name_order", "conference_id", "name_key"),
         # SQLite would reuse a deleted attendee's id, and a stale session holding it would then
         # sign in as the next person to join. AUTOINCREMENT never reuses ids (PostgreSQL never does).
         {"sqlite_autoincrement": True},
@@ -80,6 +88,10 @@ class Attendee(InterestsMixin, db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"),
                                                         index=True)
     claimed_at: Mapped[datetime | None]
+    # Name, school and district folded to ASCII (conference/names.py) for search, and the name's
+    # letters for sorting: kept with every write, so both databases search and sort alike.
+    search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
+    name_key: Mapped[str] = mapped_column(NAME_KEY_TYPE, default="", server_default="")
 
     conference: Mapped[Conference] = relationship(lazy="joined")
     interests: Mapped[list[AttendeeInterest]] = relationship(cascade="all, delete-orphan", lazy="selectin")
@@ -101,6 +113,19 @@ class Attendee(InterestsMixin, db.Model):
 
     def channel(self, kind: str) -> Channel | None:
         return next((c for c in self.channels if c.kind == kind), None)
+
+
+def name_keys(name: str, school: str = "", district: str = "") -> dict[str, str]:
+    """The search and sort keys of an attendee with these values, for writes that bypass the ORM."""
+    return {"search_key": fold(" ".join((name or "", school or "", district or ""))),
+            "name_key": sort_key(name)[:255]}
+
+
+@event.listens_for(Attendee, "before_insert")
+@event.listens_for(Attendee, "before_update")
+def _fill_name_keys(mapper, connection, attendee: Attendee) -> None:
+    for key, value in name_keys(attendee.name, attendee.school, attendee.district).items():
+        setattr(attendee, key, value)
 
 
 class Channel(db.Model):

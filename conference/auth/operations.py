@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import Attendee
 from conference.auth.models import SignInToken
 from conference.errors import DomainError
@@ -51,8 +52,12 @@ def issue_organizer_token(organizer, minutes: int, next_path: str = "") -> str:
 
 
 def attendees_for_email(email: str) -> list[Attendee]:
+    try:
+        email = normalise_email(email or "")
+    except BadChannel:
+        return []
     return list(db.session.scalars(
-        select(Attendee).where(Attendee.email == email.strip().lower()).order_by(Attendee.joined_at.desc())))
+        select(Attendee).where(Attendee.email == email).order_by(Attendee.joined_at.desc())))
 
 
 def token_for(token: str) -> SignInToken:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import DateTime, bindparam, exists, func, or_, select, text
+from sqlalchemy import DateTime, bindparam, exists, func, select, text
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from conference.attendees.models import Attendee, Channel
@@ -14,6 +14,7 @@ from conference.events.models import utcnow
 from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest
+from conference.names import fold, matches, search_words
 from conference.security import clean_text
 
 NOTE_LIMIT = 2000
@@ -135,7 +136,8 @@ def remove_contact(owner: Attendee, connection_id: int) -> None:
 
 
 def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = None) -> list[Connection]:
-    """The owner's contacts, newest first, matching a search over name, school, district and note."""
+    """The owner's contacts, newest first, matching a search over name, school, district, note and tags
+    (every word somewhere, accents and case aside)."""
     contact = aliased(Attendee)
     # Outer join: a contact who deleted their account stays in the list as "removed attendee".
     stmt = (select(Connection).outerjoin(contact, Connection.contact_id == contact.id)
@@ -143,11 +145,18 @@ def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = Non
             .options(selectinload(Connection.contact).selectinload(Attendee.interests),
                      selectinload(Connection.contact).selectinload(Attendee.channels))
             .order_by(Connection.created_at.desc(), Connection.id.desc()))
-    for word in (query or "").split()[:8]:
-        pattern = f"%{word.lower()[:100]}%"
-        stmt = stmt.where(or_(func.lower(contact.name).like(pattern), func.lower(contact.school).like(pattern),
-                              func.lower(contact.district).like(pattern), func.lower(Connection.note).like(pattern),
-                              func.lower(Connection.tags).like(pattern)))
+    words = search_words(query)
+    if words:
+        # Notes are folded here rather than stored folded: one person's contacts are few, and every
+        # path that writes a note (saves, offline sync merges, edits) stays as it is.
+        found = db.session.execute(
+            select(Connection.id, contact.search_key, Connection.note, Connection.tags)
+            .outerjoin(contact, Connection.contact_id == contact.id).where(Connection.owner_id == owner.id))
+        ids = [connection_id for connection_id, key, note, tags in found
+               if matches(" ".join((key or "", fold(note), fold(tags))), words)]
+        if not ids:
+            return []
+        stmt = stmt.where(Connection.id.in_(ids))
     if interest_id:
         stmt = stmt.where(exists().where(AttendeeInterest.attendee_id == contact.id,
                                          AttendeeInterest.interest_id == interest_id))

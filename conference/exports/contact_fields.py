@@ -10,6 +10,7 @@ from conference.attendees.states import STATES
 from conference.contacts.models import Connection
 from conference.contacts.operations import visible_channels
 from conference.interests.operations import match_between
+from conference.names import split_name
 
 
 @dataclass
@@ -30,14 +31,6 @@ class ContactFields:
     conference: str
     saved_at: datetime
     extra: dict = field(default_factory=dict)
-
-
-def split_name(name: str) -> tuple[str, str]:
-    """'Ana María Ruiz' -> ('Ana María', 'Ruiz'); one word stays a given name."""
-    parts = name.split()
-    if len(parts) < 2:
-        return name, ""
-    return " ".join(parts[:-1]), parts[-1]
 
 
 def local_date(moment: datetime, tz_name: str) -> str:

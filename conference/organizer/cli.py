@@ -13,7 +13,9 @@ from conference.auth.operations import issue_organizer_token
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.organizer import bp, tallies
-from conference.organizer.importer import import_registrants
+from conference.attendees.models import ROLES
+from conference.organizer.import_columns import FIELDS
+from conference.organizer.importer import import_registrants, options_from_text, preview_import, read_table
 from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
 from conference.organizer.badges_pdf import write_badges
 from conference.organizer.models import LAYOUTS
@@ -63,28 +65,66 @@ def create_organizer_command(email: str, slug: str, create_name: str | None, bas
     click.echo(f"Later: {base}/signin with this email.")
 
 
+def _echo_report(result, filename: str) -> None:
+    """The import report, as the console's preview shows it: each column's use, then each row's fate."""
+    mapping = result.mapping
+    click.echo(f"{filename}: {len(mapping.used)} of {len(mapping.columns)} columns used.")
+    for column in mapping.columns:
+        taken = f"→ {FIELDS[column.field].lower()}" if column.field else "not used"
+        click.echo(f"  “{column.label}” {taken} ({column.how})")
+    if result.blocked:
+        return
+    click.echo(f"{result.created:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged, "
+               f"{result.kept:,} already joined (kept as they are), {result.rejected:,} not imported, "
+               f"{len(result.warnings):,} with a warning.")
+    for heading, rows in (("Not imported", result.problems), ("Imported with a warning", result.warnings)):
+        if rows:
+            click.echo(f"{heading}:")
+        for problem in rows[:200]:
+            click.echo(f"  Row {problem.row}: {problem.reason}")
+        if len(rows) > 200:
+            click.echo(f"  … and {len(rows) - 200:,} more rows.")
+
+
 @bp.cli.command("import-registrants")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--conference", "slug", required=True, help="The conference's web address (slug).")
-def import_registrants_command(file: Path, slug: str) -> None:
-    """Import registrants from a CSV FILE (same rules as the console's upload)."""
+@click.option("--map", "pairs", multiple=True, metavar="COLUMN=FIELD",
+              help=f"Take a column as a field by hand, e.g. --map \"Company Name=school\" (FIELD: "
+                   f"{', '.join(FIELDS)}, or none); a column may be given by its number from 1. Repeatable.")
+@click.option("--default-role", type=click.Choice(list(ROLES)), default=None,
+              help="Import rows with no role, or a role we don't recognise, with this role (else they are left out).")
+@click.option("--yes", is_flag=True, help="Import. Without it, only the report is printed and nothing is written.")
+def import_registrants_command(file: Path, slug: str, pairs: tuple[str, ...], default_role: str | None,
+                               yes: bool) -> None:
+    """Report what importing a CSV FILE of registrants would do (same rules as the console's preview);
+    import it with --yes."""
     conference = _conference(slug)
     data = file.read_bytes()
     limit = max(current_app.config.get("IMPORT_MAX_BYTES", 0), 200 * 1024 * 1024)
+    try:
+        header, _ = read_table(data, limit)
+        options = options_from_text(header, list(pairs), default_role or "")
+        result = preview_import(conference, data, options, max_bytes=limit)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    _echo_report(result, file.name)
+    if result.blocked:
+        raise click.ClickException(f"{result.blocked} On the command line: --map \"COLUMN=FIELD\".")
+    if not yes:
+        click.echo("Nothing was written. Run again with --yes to import.")
+        return
     lines = max(data.count(b"\n"), 1)
     try:
         with click.progressbar(length=lines, label=f"Importing {file.name}", file=sys.stderr) as bar:
-            result = import_registrants(conference, data, filename=file.name, max_bytes=limit, progress=bar.update)
+            result = import_registrants(conference, data, filename=file.name, max_bytes=limit, progress=bar.update,
+                                        options=options)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
-    click.echo(f"{result.created:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged, "
-               f"{result.kept:,} already joined (kept as they are), {result.rejected:,} not imported.")
-    for problem in result.problems[:200]:
-        click.echo(f"  Row {problem.row}: {problem.reason}")
-    if len(result.problems) > 200:
-        click.echo(f"  … and {len(result.problems) - 200:,} more rows with problems.")
+    click.echo(f"Imported: {result.created:,} new, {result.updated:,} updated, {result.unchanged:,} unchanged, "
+               f"{result.kept:,} already joined, {result.rejected:,} not imported.")
     if result.batch:
         click.echo(f"Import {result.batch.id}: print its badges with "
                    f"flask badges-pdf --conference {conference.slug} --batch {result.batch.id}")

@@ -1,81 +1,52 @@
-"""Registrant import from CSV: read any file Excel or a registration system makes, check every row,
-write the good ones in one transaction, and say exactly what was wrong with the others."""
+"""Registrant import from CSV: read any file Excel or a registration platform makes, say what each
+column is taken as and what every row would do before anything is written, then write the good rows
+in one transaction and say exactly what was wrong with the others."""
 from __future__ import annotations
 
 import csv
 import io
 import re
 import secrets
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from datetime import timedelta
 
 from sqlalchemy import delete, insert, select, update
 
 from conference.attendees.channels import BadChannel, normalise_email
-from conference.attendees.models import ROLES, Attendee
-from conference.attendees.states import STATES
+from conference.attendees.models import ROLES, Attendee, name_keys
 from conference.badges.codes import ALPHABET, LENGTH
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.organizer.models import ImportBatch, Organizer
+from conference.organizer.import_columns import (FIELDS, ROLE_VALUES, STATE_VALUES, Mapping, map_columns,
+                                                 value_key)
+from conference.organizer.models import ImportBatch, ImportUpload, Organizer
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
-
-# Column -> the header names registration systems and spreadsheets use for it (compared without
-# case, spaces or punctuation).
-ALIASES = {
-    "name": ["name", "full name", "attendee name", "registrant name", "participant name", "badge name",
-             "display name", "attendee", "registrant", "participant"],
-    "first": ["first name", "first", "given name", "forename", "firstname", "fname"],
-    "last": ["last name", "last", "surname", "family name", "lastname", "lname"],
-    "email": ["email", "e-mail", "email address", "e-mail address", "mail", "work email", "attendee email",
-              "primary email", "emailaddress"],
-    "role": ["role", "position", "job title", "title", "job role", "current role", "role/title", "attendee type",
-             "registration type"],
-    "school": ["school", "school name", "organization", "organisation", "institution", "building", "campus",
-               "company", "employer", "school/organization"],
-    "district": ["district", "school district", "district name", "lea", "division", "school division"],
-    "state": ["state", "st", "state/province", "province", "state code", "state/territory"],
-    "interests": ["interests", "interest", "topics", "leadership interests", "looking for", "seeks",
-                  "i'm looking for", "im looking for", "interested in"],
-    "offers": ["offers", "can help with", "i can help with", "expertise", "strengths"],
-}
-REQUIRED = ("email", "role")
-
-ROLE_ALIASES = {
-    "principal": ["principal", "head of school", "head principal", "school principal", "director of school",
-                  "school leader", "headteacher", "head teacher"],
-    "assistant_principal": ["assistant principal", "ap", "vice principal", "vp", "asst principal",
-                            "asst. principal", "associate principal", "deputy principal", "assistant head"],
-    "aspiring_principal": ["aspiring principal", "aspiring", "aspiring leader", "principal intern",
-                           "aspiring school leader", "resident principal"],
-    "teacher_leader": ["teacher leader", "teacher", "instructional coach", "coach", "lead teacher",
-                       "department head", "dean", "team leader"],
-    "district_leader": ["district leader", "superintendent", "assistant superintendent", "deputy superintendent",
-                        "district administrator", "central office", "director", "district director",
-                        "chief academic officer"],
-    "other": ["other", "other school leader", "consultant", "professor", "retired principal"],
-}
+# An uploaded file waits this long for the organizer's go-ahead: it holds every registrant's details.
+UPLOAD_KEPT = timedelta(hours=2)
+SCHOOL_LENGTH = Attendee.__table__.c.school.type.length
+NAME_LENGTH = Attendee.__table__.c.name.type.length
 
 
-@lru_cache(maxsize=4096)  # roles, states and interest names repeat on every row
-def _key(text: str) -> str:
-    """'E-mail Address ' -> 'emailaddress': what header and value matching compares."""
-    text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "", text.lower())
+@dataclass
+class ImportOptions:
+    """What the organizer chose in the preview."""
+    columns: dict[int, str] = field(default_factory=dict)   # column index -> field, or "" for not used
+    default_role: str = ""   # the role of rows whose role is missing or unknown; "" leaves them out
 
+    def to_json(self) -> dict:
+        return {"columns": {str(i): f for i, f in sorted(self.columns.items())}, "default_role": self.default_role}
 
-_HEADER = {_key(alias): column for column, aliases in ALIASES.items() for alias in aliases}
-_ROLES = {_key(alias): role for role, aliases in ROLE_ALIASES.items() for alias in aliases}
-_ROLES.update({_key(label): role for role, label in ROLES.items()})
-_ROLES.update({_key(role): role for role in ROLES})
-_STATES = {_key(code): code for code in STATES}
-_STATES.update({_key(name): code for code, name in STATES.items()})
+    @classmethod
+    def from_json(cls, value: dict | None) -> ImportOptions:
+        value = value or {}
+        columns = {int(i): f for i, f in (value.get("columns") or {}).items() if str(i).isdigit()}
+        role = value.get("default_role") or ""
+        return cls(columns, role if role in ROLES else "")
 
 
 @dataclass
@@ -87,15 +58,18 @@ class RowProblem:
 
 @dataclass
 class ImportResult:
+    """What an import did, or (in a preview) would do."""
     total: int = 0
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     kept: int = 0           # joined or claimed already: their own profile wins over the file
-    problems: list[RowProblem] = field(default_factory=list)
+    problems: list[RowProblem] = field(default_factory=list)   # rows not imported
+    warnings: list[RowProblem] = field(default_factory=list)   # rows imported with something left out
     batch: ImportBatch | None = None
-    columns: dict[str, str] = field(default_factory=dict)   # our column -> the file's header
-    ignored_columns: list[str] = field(default_factory=list)
+    mapping: Mapping | None = None
+    options: ImportOptions = field(default_factory=ImportOptions)
+    blocked: str = ""       # why nothing can be imported until the columns are chosen differently
 
     @property
     def rejected(self) -> int:
@@ -104,6 +78,15 @@ class ImportResult:
     @property
     def changed(self) -> bool:
         return bool(self.created or self.updated)
+
+    @property
+    def columns(self) -> dict[str, str]:
+        """Our field -> the file's header it was taken from."""
+        return {name: self.mapping.header_of(name) for name in self.mapping.used} if self.mapping else {}
+
+    @property
+    def ignored_columns(self) -> list[str]:
+        return [c.label for c in self.mapping.unused] if self.mapping else []
 
 
 @dataclass
@@ -152,6 +135,22 @@ def _not_csv_reason(data: bytes) -> str | None:
     return None
 
 
+def _delimiter(text: str) -> str:
+    """The separator of the header row: the one of , ; tab | used most outside quotes (commas in
+    a question's text, as Google Forms headers have, are inside quotes)."""
+    counts = dict.fromkeys(",;\t|", 0)
+    quoted = False
+    for char in text[:65536]:
+        if char == '"':
+            quoted = not quoted
+        elif char == "\n" and not quoted:
+            break
+        elif char in counts and not quoted:
+            counts[char] += 1
+    best = max(counts, key=lambda d: (counts[d], d == ","))
+    return best if counts[best] else ","
+
+
 def read_table(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[str], list[list[str]]]:
     """The header and the data rows of a CSV file, or DomainError saying why it can't be read."""
     if len(data) > max_bytes:
@@ -163,13 +162,7 @@ def read_table(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[st
     if reason:
         raise DomainError(reason, field="file")
     text = decode(data).replace("\r\n", "\n").replace("\r", "\n")
-    sample = text[:8192]
-    try:
-        dialect = csv.Sniffer().sniff(sample.split("\n", 1)[0], delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    reader = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     try:
         rows = [row for row in reader]
     except csv.Error as error:
@@ -187,39 +180,23 @@ def read_table(data: bytes, max_bytes: int = DEFAULT_MAX_BYTES) -> tuple[list[st
     return [cell.strip() for cell in rows[0]], rows[1:]
 
 
-def map_columns(header: list[str]) -> tuple[dict[str, int], list[str]]:
-    """Our column -> its index in the file; and the file's headers we don't use."""
-    found: dict[str, int] = {}
-    ignored: list[str] = []
-    for index, title in enumerate(header):
-        column = _HEADER.get(_key(title))
-        if column and column not in found:
-            found[column] = index
-        elif title:
-            ignored.append(title)
-    missing = [c for c in REQUIRED if c not in found]
-    if "name" not in found and not ("first" in found or "last" in found):
-        missing.insert(0, "name")
-    if missing:
-        names = {"name": "name (or first name and last name)", "email": "email", "role": "role"}
-        shown = ", ".join(f"“{title}”" for title in header if title) or "none"
-        raise DomainError(f"The file has no {' or '.join(names[m] for m in missing)} column. "
-                          f"Its columns are: {shown}. Rename the header cells and import again.", field="file")
-    return found, ignored
-
-
 _PLAIN_EMAIL = re.compile(r"[a-z0-9_%+'-]+(?:\.[a-z0-9_%+'-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+"
                           r"[a-z]{2,63}")
 _SPECIAL_TLDS = {"arpa", "invalid", "local", "localhost", "onion", "test"}
 
 
 def _email(text: str) -> str:
-    """normalise_email, with a fast path for the plain ASCII addresses that make up most files."""
+    """normalise_email, with a fast path for the plain ASCII addresses that make up most files.
+    A domain spelled in punycode ("xn--") takes the slow path, which stores it as joining does."""
     lowered = text.strip().lower()
     if (len(lowered) <= 254 and _PLAIN_EMAIL.fullmatch(lowered) and len(lowered.split("@")[0]) <= 64
-            and lowered.rsplit(".", 1)[1] not in _SPECIAL_TLDS):
+            and lowered.rsplit(".", 1)[1] not in _SPECIAL_TLDS and "xn--" not in lowered):
         return lowered
     return normalise_email(text)
+
+
+def _sentence(text: str) -> str:
+    return text[0].upper() + text[1:]
 
 
 _INTEREST_SEPARATORS = re.compile(r"[;|\n]|,(?![^()]*\))")  # a comma inside "(offering)" is part of a name
@@ -229,7 +206,9 @@ def _split_interests(text: str) -> list[str]:
     return [part.strip() for part in _INTEREST_SEPARATORS.split(text or "") if part.strip()]
 
 
-def _check_row(number: int, cells: list[str], columns: dict[str, int], interests: dict[str, int]) -> _Row:
+def _check_row(number: int, cells: list[str], columns: dict[str, int], interests: dict[str, int],
+               default_role: str, warnings: list[str]) -> _Row:
+    """The row as it will be stored, or DomainError saying why it can't be; what it loses goes to `warnings`."""
     def cell(column: str) -> str:
         index = columns.get(column)
         return " ".join(cells[index].split()) if index is not None and index < len(cells) else ""
@@ -238,8 +217,8 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
     name = cell("name") or " ".join(part for part in (cell("first"), cell("last")) if part)
     if not name:
         reasons.append("no name")
-    elif len(name) > 120:
-        reasons.append(f"the name has {len(name)} characters (at most 120)")
+    elif len(name) > NAME_LENGTH:
+        reasons.append(f"the name has {len(name)} characters (at most {NAME_LENGTH})")
     email = cell("email")
     try:
         email = _email(email) if email else ""
@@ -248,20 +227,27 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
     except BadChannel:
         reasons.append(f"“{email[:80]}” is not an email address")
     role_text = cell("role")
-    role = _ROLES.get(_key(role_text), "")
-    if not role_text:
+    role = ROLE_VALUES.get(value_key(role_text), "")
+    if not role and default_role:
+        if role_text:
+            warnings.append(f"the role “{role_text[:60]}” is not one we know: imported as "
+                            f"{ROLES[default_role].lower()}")
+        elif "role" in columns:
+            warnings.append(f"no role: imported as {ROLES[default_role].lower()}")
+        role = default_role
+    elif not role_text:
         reasons.append("no role")
     elif not role:
         reasons.append(f"unknown role “{role_text[:60]}” (use principal, assistant principal, aspiring principal, "
                        "teacher leader, district leader or other)")
     state_text = cell("state")
-    state = _STATES.get(_key(state_text), "") if state_text else ""
+    state = STATE_VALUES.get(value_key(state_text), "") if state_text else ""
     if state_text and not state:
         reasons.append(f"unknown state “{state_text[:40]}”")
     school, district = cell("school"), cell("district")
     for label, value in (("school", school), ("district", district)):
-        if len(value) > 160:
-            reasons.append(f"the {label} has {len(value)} characters (at most 160)")
+        if len(value) > SCHOOL_LENGTH:
+            reasons.append(f"the {label} has {len(value)} characters (at most {SCHOOL_LENGTH})")
     picked: dict[str, set[int] | None] = {}
     for column in ("offers", "interests"):
         if column not in columns:
@@ -269,15 +255,15 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
             continue
         ids = set()
         for name_typed in _split_interests(cells[columns[column]] if columns[column] < len(cells) else ""):
-            interest_id = interests.get(_key(name_typed))
+            interest_id = interests.get(value_key(name_typed))
             if interest_id is None:
-                reasons.append(f"the interest “{name_typed[:60]}” is not on this conference's list")
+                warnings.append(f"the interest “{name_typed[:60]}” is not on this conference's list: "
+                                "imported without it")
             else:
                 ids.add(interest_id)
         picked[column] = ids
     if reasons:
-        text = "; ".join(reasons)
-        raise DomainError(text[0].upper() + text[1:])
+        raise DomainError(_sentence("; ".join(reasons)))
     return _Row(number, name, email, role, school, district, state, picked["offers"], picked["interests"])
 
 
@@ -337,7 +323,7 @@ def _update(changed: list[tuple[_Existing, _Row]], batch_id: int) -> None:
         return
     db.session.execute(update(Attendee), [
         dict(id=old.id, name=row.name, role=row.role, school=row.school, district=row.district, state=row.state,
-             import_batch_id=batch_id) for old, row in changed])
+             import_batch_id=batch_id, **name_keys(row.name, row.school, row.district)) for old, row in changed])
     with_interests = [(old, row) for old, row in changed if row.offers is not None or row.seeks is not None]
     for start in range(0, len(with_interests), 1000):
         chunk = with_interests[start:start + 1000]
@@ -349,23 +335,27 @@ def _update(changed: list[tuple[_Existing, _Row]], batch_id: int) -> None:
             db.session.execute(insert(AttendeeInterest), links)
 
 
-def check_rows(conference: Conference, header: list[str], rows: list[list[str]]
-               ) -> tuple[list[_Row], list[RowProblem], dict[str, int], list[str]]:
-    """Every row checked: the good ones, and a problem for each bad one (duplicates included)."""
-    columns, ignored = map_columns(header)
-    interests = {_key(i.name): i.id for i in db.session.scalars(
+def check_rows(conference: Conference, mapping: Mapping, rows: list[list[str]], default_role: str = ""
+               ) -> tuple[list[_Row], list[RowProblem], list[RowProblem]]:
+    """Every row checked: the good ones, a problem for each bad one (duplicates included), and a
+    warning for each good one that loses something (an interest not on the list, an unknown role)."""
+    columns = mapping.used
+    interests = {value_key(i.name): i.id for i in db.session.scalars(
         select(Interest).where(Interest.conference_id == conference.id, Interest.retired.is_(False)))}
     good: list[_Row] = []
     problems: list[RowProblem] = []
+    warnings: list[RowProblem] = []
     first_row_of: dict[str, int] = {}
+    email_index = columns.get("email")
     for offset, cells in enumerate(rows):
         number = offset + 2
         if not any(cell.strip() for cell in cells):
             continue
+        lost: list[str] = []
         try:
-            row = _check_row(number, cells, columns, interests)
+            row = _check_row(number, cells, columns, interests, default_role, lost)
         except DomainError as error:
-            email = cells[columns["email"]].strip() if columns["email"] < len(cells) else ""
+            email = cells[email_index].strip() if email_index is not None and email_index < len(cells) else ""
             problems.append(RowProblem(number, error.message, email[:120]))
             continue
         if row.email in first_row_of:
@@ -374,47 +364,77 @@ def check_rows(conference: Conference, header: list[str], rows: list[list[str]]
             continue
         first_row_of[row.email] = number
         good.append(row)
-    return good, problems, columns, ignored
+        if lost:
+            warnings.append(RowProblem(number, _sentence("; ".join(lost)), row.email))
+    return good, problems, warnings
 
 
-def import_registrants(conference: Conference, data: bytes, filename: str = "", organizer: Organizer | None = None,
-                       max_bytes: int = DEFAULT_MAX_BYTES,
-                       progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import a CSV of registrants into `conference`: new emails become attendees with badge codes,
-    changed rows update, unchanged rows and people who joined by themselves are left alone.
+@dataclass
+class _Plan:
+    result: ImportResult
+    new_rows: list[_Row] = field(default_factory=list)
+    changed: list[tuple[_Existing, _Row]] = field(default_factory=list)
 
-    The caller commits once (all good rows) or rolls back (none). `progress(n)` is told about every
-    n rows handled, for a progress bar. Raises DomainError when the file as a whole can't be used.
-    """
+
+def _plan(conference: Conference, data: bytes, options: ImportOptions, max_bytes: int,
+          progress: Callable[[int], None] | None = None) -> _Plan:
+    """What importing `data` would do, row by row, without writing anything."""
     header, rows = read_table(data, max_bytes)
-    good, problems, columns, ignored = check_rows(conference, header, rows)
-    result = ImportResult(total=len(good) + len(problems), problems=problems, ignored_columns=ignored,
-                          columns={c: header[i] for c, i in columns.items()})
+    mapping = map_columns(header, rows, options.columns)
+    result = ImportResult(mapping=mapping, options=options)
+    result.blocked = " ".join([*mapping.problems, mapping.missing(role_required=not options.default_role)])
+    result.blocked = result.blocked.strip()
+    plan = _Plan(result)
+    if result.blocked:
+        return plan
+    good, result.problems, result.warnings = check_rows(conference, mapping, rows, options.default_role)
+    result.total = len(good) + len(result.problems)
     if progress:
-        progress(len(problems))
+        progress(len(result.problems))
     existing = _existing(conference, [r.email for r in good])
-    batch = ImportBatch(conference_id=conference.id, organizer_id=organizer.id if organizer else None,
-                        filename=(filename or "")[:200])
-    db.session.add(batch)
-    db.session.flush()
-    new_rows: list[_Row] = []
-    changed: list[tuple[_Existing, _Row]] = []
     for row in good:
         attendee = existing.get(row.email)
         if attendee is None:
-            new_rows.append(row)
+            plan.new_rows.append(row)
             continue
         if not attendee.imported or attendee.claimed:
             result.kept += 1
         elif _differs(attendee, row):
-            changed.append((attendee, row))
+            plan.changed.append((attendee, row))
         else:
             result.unchanged += 1
         if progress:
             progress(1)
-    result.created, result.updated = len(new_rows), len(changed)
-    _update(changed, batch.id)
-    _insert_new(conference, new_rows, batch.id, progress)
+    result.created, result.updated = len(plan.new_rows), len(plan.changed)
+    return plan
+
+
+def preview_import(conference: Conference, data: bytes, options: ImportOptions | None = None,
+                   max_bytes: int = DEFAULT_MAX_BYTES) -> ImportResult:
+    """What importing `data` would do: each column's use, each row's fate. Writes nothing."""
+    return _plan(conference, data, options or ImportOptions(), max_bytes).result
+
+
+def import_registrants(conference: Conference, data: bytes, filename: str = "", organizer: Organizer | None = None,
+                       max_bytes: int = DEFAULT_MAX_BYTES, progress: Callable[[int], None] | None = None,
+                       options: ImportOptions | None = None) -> ImportResult:
+    """Import a CSV of registrants into `conference`: new emails become attendees with badge codes,
+    changed rows update, unchanged rows and people who joined by themselves are left alone.
+
+    The caller commits once (all good rows) or rolls back (none). `progress(n)` is told about every
+    n rows handled, for a progress bar. Raises DomainError when the file as a whole can't be used,
+    or its columns as chosen lack a name, email or role.
+    """
+    plan = _plan(conference, data, options or ImportOptions(), max_bytes, progress)
+    result = plan.result
+    if result.blocked:
+        raise DomainError(result.blocked, field="file")
+    batch = ImportBatch(conference_id=conference.id, organizer_id=organizer.id if organizer else None,
+                        filename=(filename or "")[:200])
+    db.session.add(batch)
+    db.session.flush()
+    _update(plan.changed, batch.id)
+    _insert_new(conference, plan.new_rows, batch.id, progress)
     if result.changed:
         batch.created, batch.updated = result.created, result.updated
         batch.unchanged, batch.rejected = result.unchanged + result.kept, result.rejected
@@ -423,6 +443,89 @@ def import_registrants(conference: Conference, data: bytes, filename: str = "", 
         db.session.delete(batch)  # a re-import that changes nothing leaves nothing behind
     db.session.flush()
     return result
+
+
+def keep_upload(conference: Conference, organizer: Organizer | None, filename: str, data: bytes,
+                max_bytes: int = DEFAULT_MAX_BYTES) -> ImportUpload:
+    """Keep an uploaded file for its preview, in the database (any server may show the preview and
+    another may import it). Raises DomainError, keeping nothing, if the file can't be read."""
+    read_table(data, max_bytes)
+    now = utcnow()
+    db.session.execute(delete(ImportUpload).where(ImportUpload.expires_at < now))
+    upload = ImportUpload(id=secrets.token_urlsafe(18), conference_id=conference.id,
+                          organizer_id=organizer.id if organizer else None, filename=(filename or "")[:200],
+                          data=data, choices={}, created_at=now, expires_at=now + UPLOAD_KEPT)
+    db.session.add(upload)
+    db.session.flush()
+    return upload
+
+
+_GONE = "This file is no longer waiting to be imported (it was imported, discarded, or kept too long). Upload it again."
+
+
+def upload_of(conference: Conference, token: str) -> ImportUpload:
+    """A kept file of this conference's, or DomainError if it was imported, discarded or expired."""
+    upload = db.session.get(ImportUpload, (token or "")[:32])
+    if upload is None or upload.conference_id != conference.id or upload.expires_at < utcnow():
+        raise DomainError(_GONE)
+    return upload
+
+
+def choose_columns(upload: ImportUpload, options: ImportOptions) -> None:
+    """Remember the organizer's choices: the import uses exactly what the preview last showed."""
+    upload.choices = options.to_json()
+    db.session.flush()
+
+
+def take_upload(conference: Conference, token: str) -> ImportUpload:
+    """The kept file, removed in the same transaction as its import: of two confirmations sent at
+    once, the second finds it gone."""
+    upload = upload_of(conference, token)
+    gone = db.session.execute(delete(ImportUpload).where(ImportUpload.id == upload.id))
+    if gone.rowcount != 1:
+        raise DomainError(_GONE)
+    return upload
+
+
+def discard_upload(conference: Conference, token: str) -> None:
+    db.session.execute(delete(ImportUpload).where(ImportUpload.id == (token or "")[:32],
+                                                  ImportUpload.conference_id == conference.id))
+
+
+def options_from_text(header: list[str], pairs: list[str], default_role: str = "") -> ImportOptions:
+    """Choices typed on a command line: 'Company Name=school', '7=none' (a column by number from 1)."""
+    by_key: dict[str, list[int]] = {}
+    for index, title in enumerate(header):
+        by_key.setdefault(value_key(title), []).append(index)
+    labels = {value_key(label): name for name, label in FIELDS.items()}
+    labels.update({name: name for name in FIELDS})
+    columns: dict[int, str] = {}
+    for pair in pairs:
+        title, sep, chosen = pair.rpartition("=")
+        if not sep or not title.strip():
+            raise DomainError(f"“{pair}”: write the column's header, “=”, and a field, like “Company Name=school”.")
+        wanted = value_key(chosen)
+        if wanted in ("", "none", "ignore", "skip"):
+            name = ""
+        elif wanted in labels:
+            name = labels[wanted]
+        else:
+            raise DomainError(f"“{chosen.strip()}” is not a field: use one of {', '.join(FIELDS)}, or none.")
+        title = title.strip()
+        if title.isdigit() and 1 <= int(title) <= len(header):
+            indexes = [int(title) - 1]
+        else:
+            indexes = by_key.get(value_key(title), [])
+        if not indexes:
+            shown = ", ".join(f"“{h}”" for h in header if h)
+            raise DomainError(f"The file has no column “{title}”. Its columns are: {shown}.")
+        if len(indexes) > 1:
+            raise DomainError(f"Several columns are headed “{title}”: give the column's number instead "
+                              f"({', '.join(str(i + 1) for i in indexes)}).")
+        columns[indexes[0]] = name
+    if default_role and default_role not in ROLES:
+        raise DomainError(f"“{default_role}” is not a role: use one of {', '.join(ROLES)}.")
+    return ImportOptions(columns, default_role)
 
 
 def _code() -> str:
@@ -475,7 +578,7 @@ def _insert_new(conference: Conference, rows: list[_Row], batch_id: int,
     for row, code in zip(rows, codes):
         values.append(dict(conference_id=conference.id, badge_code=code, name=row.name, email=row.email,
                            role=row.role, school=row.school, district=row.district, state=row.state,
-                           joined_at=now, import_batch_id=batch_id))
+                           joined_at=now, import_batch_id=batch_id, **name_keys(row.name, row.school, row.district)))
     _bulk_insert(Attendee, values)
     if progress:
         progress(len(rows) // 2)

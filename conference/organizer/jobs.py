@@ -20,9 +20,9 @@ from conference.badges.codes import display
 from conference.digest.operations import absolute_url
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
-from conference.exports.contact_fields import split_name
 from conference.extensions import db
 from conference.files.operations import expired_files, is_available, store_file
+from conference.names import family_initial, family_sort_key
 from conference.organizer.badges_pdf import BadgeData, write_badges
 from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organizer
 from conference.privacy.operations import delete_files
@@ -32,11 +32,6 @@ CODE_SLOT = "CODE"
 MAX_BADGES = 25_000
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY = 50  # badges between two progress writes (each one also says the worker is alive)
-
-
-def _sort_key(name: str) -> tuple[str, str]:
-    given, family = split_name(name)
-    return (family or given).casefold(), given.casefold()
 
 
 def choose_attendees(conference: Conference, which: str, batch_id: int | None = None, letter_from: str = "",
@@ -56,13 +51,13 @@ def choose_attendees(conference: Conference, which: str, batch_id: int | None = 
         picked = [r for r in rows if r.import_batch_id == batch.id]
         description = batch.label
     elif which == "letters":
-        start, end = (letter_from or "").strip().upper()[:1], (letter_to or "").strip().upper()[:1]
+        start, end = family_initial(letter_from or ""), family_initial(letter_to or "")
         if not (start.isalpha() and end.isalpha()):
             raise DomainError("Choose the first and last letter of the family names to print, like A and F.",
                               field="letter_from")
         if end < start:
             start, end = end, start
-        picked = [r for r in rows if start <= (_sort_key(r.name)[0][:1].upper() or "?") <= end]
+        picked = [r for r in rows if start <= (family_initial(r.name) or "?") <= end]
         description = f"Family names {start}–{end}"
     elif which == "chosen":
         wanted = ids or set()
@@ -77,7 +72,7 @@ def choose_attendees(conference: Conference, which: str, batch_id: int | None = 
         raise DomainError("No registrants match that choice, so there is nothing to print.", field="which")
     if len(picked) > MAX_BADGES:
         raise DomainError(f"At most {MAX_BADGES:,} badges at a time; choose a smaller set.", field="which")
-    picked = sorted(picked, key=lambda r: _sort_key(r.name))
+    picked = sorted(picked, key=lambda r: family_sort_key(r.name))
     return [r.id for r in picked], description[:200]
 
 

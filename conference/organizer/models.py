@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
@@ -43,6 +43,21 @@ class ImportBatch(db.Model):
     @property
     def label(self) -> str:
         return f"Import {self.id}: {self.filename or 'registrants'} ({self.created_at:%b %d, %H:%M} UTC)"
+
+
+class ImportUpload(db.Model):
+    """A registrant file between its preview and the organizer's go-ahead, where every app server
+    can read it. Deleted when imported or discarded; a later upload deletes it once expired."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)   # the unguessable token in its URL
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="SET NULL"))
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # The organizer's choices as last previewed: {"columns": {"<index>": "<field or empty>"}, "default_role": ""}
+    choices: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class BadgeJob(db.Model):

@@ -6,10 +6,10 @@ import re
 
 from flask import (abort, current_app, g, make_response, redirect, request, send_file,
                    url_for)
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from conference.attendees.models import Attendee
+from conference.attendees.models import ROLES, Attendee
 from conference.auth.operations import issue_organizer_token
 from conference.auth.routes import public_url
 from conference.errors import DomainError
@@ -18,12 +18,16 @@ from conference.extensions import csrf, db
 from conference.files.operations import file_bytes
 from conference.htmx import render
 from conference.mail import send_mail
+from conference.names import search_words
 from conference.organizer import bp
 from conference.organizer import charts, exporters, jobs, snapshots, stats
 from conference.organizer.access import organizer_required, organizer_signed_in
-from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportForm, InterestForm, InviteForm,
-                                        SettingsForm)
-from conference.organizer.importer import DEFAULT_MAX_BYTES, import_batches, import_registrants
+from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportChoicesForm, ImportForm, InterestForm,
+                                        InviteForm, SettingsForm)
+from conference.organizer.import_columns import FIELDS
+from conference.organizer.importer import (DEFAULT_MAX_BYTES, ImportOptions, choose_columns, discard_upload,
+                                           import_batches, import_registrants, keep_upload, preview_import,
+                                           take_upload, upload_of)
 from conference.organizer.operations import (add_interest, conference_interest, conferences_of, create_organizer,
                                              interests_of, organizers_of, rename_interest, set_retired,
                                              update_settings)
@@ -186,12 +190,15 @@ def organizers(conference):
 
 
 def _registrant_query(conference, query: str):
+    """Registrants whose name, school, district or email holds every word typed, accents and case
+    aside, in name order (the same on SQLite and PostgreSQL: both compare the folded keys)."""
     stmt = select(Attendee).where(Attendee.conference_id == conference.id)
-    for word in query.split()[:6]:
-        pattern = f"%{word.lower()[:100]}%"
-        stmt = stmt.where(or_(func.lower(Attendee.name).like(pattern), func.lower(Attendee.email).like(pattern),
-                              func.lower(Attendee.school).like(pattern)))
-    return stmt
+    for typed in query.split()[:6]:
+        words = search_words(typed) if "@" not in typed else []  # "ana@" is part of an email only
+        stmt = stmt.where(or_(Attendee.email.contains(typed.lower()[:100], autoescape=True),
+                              and_(*(Attendee.search_key.contains(w, autoescape=True) for w in words))
+                              if words else false()))
+    return stmt.order_by(Attendee.name_key, Attendee.id)
 
 
 @bp.get("/<slug>/registrants")
@@ -199,7 +206,7 @@ def _registrant_query(conference, query: str):
 def registrants(conference):
     """Registrants and whether they joined; search to reprint one badge."""
     query = request.args.get("q", "").strip()[:200]
-    page = db.paginate(_registrant_query(conference, query).order_by(Attendee.name, Attendee.id),
+    page = db.paginate(_registrant_query(conference, query),
                        per_page=PAGE_SIZE, error_out=False)
     return render("organizer/registrants.html", "registrant_list", conference=conference, page=page, query=query,
                   badge_form=BadgeForm(formdata=None))
@@ -209,7 +216,7 @@ def registrants(conference):
 @csrf.exempt  # checked by ImportForm itself, after the larger upload limit below is set
 @organizer_required
 def import_view(conference):
-    """Import registrants from a CSV file; show what was imported and each row that was not."""
+    """Upload a CSV of registrants; it is kept for its preview, and nothing is imported yet."""
     limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
     context = dict(conference=conference, limit=limit, batches=import_batches(conference), result=None)
     if request.method == "GET":
@@ -231,16 +238,81 @@ def import_view(conference):
     if not upload or not getattr(upload, "filename", ""):
         form.file.errors = ["Choose the CSV file with your registrants."]
         return render("organizer/import.html", "import_area", status=422, form=form, **context)
-    data = upload.read(limit + 1)
     try:
-        result = import_registrants(conference, data, filename=upload.filename, organizer=g.console, max_bytes=limit)
+        kept = keep_upload(conference, g.console, upload.filename, upload.read(limit + 1), max_bytes=limit)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
         form.file.errors = [error.message]
         return render("organizer/import.html", "import_area", status=422, form=form, **context)
-    context.update(result=result, batches=import_batches(conference), filename=upload.filename)
-    return render("organizer/import.html", "import_area", form=ImportForm(formdata=None), **context)
+    return redirect(url_for("organizer.import_preview", slug=conference.slug, token=kept.id), 303)
+
+
+@bp.route("/<slug>/import/<token>", methods=["GET", "POST"])
+@organizer_required
+def import_preview(conference, token: str):
+    """What importing the uploaded file would do, column by column and row by row; choose columns by
+    hand, then import it (exactly as last previewed) or discard it."""
+    limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    try:
+        upload = upload_of(conference, token)
+    except DomainError as error:
+        return _upload_gone(conference, error.message)
+    options = ImportOptions.from_json(upload.choices)
+    form = ImportChoicesForm(formdata=None, default_role=options.default_role)
+    if request.method == "POST":
+        form = ImportChoicesForm()
+        if not form.validate_on_submit():
+            abort(400)
+        action = form.action.data
+        if action == "discard":
+            discard_upload(conference, token)
+            db.session.commit()
+            return redirect(url_for("organizer.import_view", slug=conference.slug), 303)
+        changed = form.changed_columns(request.form)
+        role = form.default_role.data if form.default_role.data in ROLES else ""
+        chosen = ImportOptions({} if action == "reset" else {**options.columns, **changed}, role)
+        if action == "import" and chosen == options:
+            try:
+                take_upload(conference, token)
+            except DomainError as error:  # imported a moment ago from another tab
+                db.session.rollback()
+                return _upload_gone(conference, error.message)
+            try:
+                result = import_registrants(conference, upload.data, filename=upload.filename, organizer=g.console,
+                                            max_bytes=limit, options=options)
+                db.session.commit()
+            except DomainError as error:
+                db.session.rollback()
+                return _preview_page(conference, upload, options, form, error=error.message)
+            return render("organizer/import.html", "import_area", form=ImportForm(formdata=None), conference=conference,
+                          limit=limit, batches=import_batches(conference), result=result, filename=upload.filename,
+                          fields=FIELDS)
+        choose_columns(upload, chosen)
+        db.session.commit()
+        return redirect(url_for("organizer.import_preview", slug=conference.slug, token=token,
+                                changed=1 if action == "import" else None), 303)
+    return _preview_page(conference, upload, options, form)
+
+
+def _upload_gone(conference, message: str):
+    form = ImportForm(formdata=None)
+    form.file.errors = [message]
+    return render("organizer/import.html", "import_area", status=404, form=form, conference=conference,
+                  limit=current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES),
+                  batches=import_batches(conference), result=None)
+
+
+def _preview_page(conference, upload, options, form, error: str = ""):
+    limit = current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    try:
+        preview = preview_import(conference, upload.data, options, max_bytes=limit)
+    except DomainError as unreadable:
+        preview, error = None, unreadable.message
+    status = 422 if error or (preview and preview.blocked) else 200
+    return render("organizer/import_preview.html", "preview_area", status=status, conference=conference,
+                  upload=upload, preview=preview, form=form, error=error, fields=FIELDS,
+                  changed=bool(request.args.get("changed")))
 
 
 def _badge_page(conference, form, status=200):
