@@ -163,12 +163,9 @@ def test_graphml_is_anonymised_with_fresh_random_ids(client, fixture):
     text = first.data.decode()
     assert "Principal 1" not in text and "@" not in text and "private note" not in text
     data = [{d.get("key"): (d.text or "") for d in n.findall("g:data", ns)} for n in nodes[0]]
-    assert sorted(d["state"] for d in data).count("VA") == 7
-    assert {d["state"] for d in data} == {"VA", "suppressed"}
-    assert sum(d["role"] == "principal" for d in data) == 7
-    assert {d["role"] for d in data} == {"principal", "suppressed"}
-    assert any("Scheduling" in d["offers"] for d in data)
-    assert not any("Literacy" in d["offers"] for d in data)  # only one person offers it
+    # 7 principals, and 4 others in roles of 1 or 2: too few to stand apart, so one group holds all.
+    assert {tuple(d) for d in data} == {("role",)}
+    assert {d["role"] for d in data} == {"principal|aspiring_principal|teacher_leader|district_leader"}
     mutual = [e for e in edges if e.find("g:data", ns) is not None and e.find("g:data", ns).text == "true"]
     assert len(mutual) == 4  # two pairs, each edge marked
 

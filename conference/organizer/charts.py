@@ -88,8 +88,9 @@ def interests_summary(figures: list[InterestFigure]) -> str:
     live = [f for f in figures if f.offered.raw or f.sought.raw]
     if not live:
         return "Nobody has chosen an interest yet."
-    most_sought = max(live, key=lambda f: f.sought.raw)
-    most_offered = max(live, key=lambda f: f.offered.raw)
+    # Chosen by the published figures only: a suppressed count never ranks above a shown one.
+    most_sought = max(live, key=lambda f: f.sought.low)
+    most_offered = max(live, key=lambda f: f.offered.low)
     return (f"Most sought: {most_sought.name} ({most_sought.sought.shown} people). "
             f"Most offered: {most_offered.name} ({most_offered.offered.shown} people).")
 

@@ -10,13 +10,14 @@ from collections.abc import Iterator
 from xml.sax.saxutils import escape, quoteattr
 
 from sqlalchemy import select
+from sqlalchemy.orm import aliased
 
-from conference.attendees.models import Attendee
+from conference.attendees.models import ROLES, Attendee
 from conference.contacts.models import Connection
 from conference.events.models import Conference
 from conference.extensions import db
-from conference.interests.models import AttendeeInterest, Interest
-from conference.organizer.stats import SMALL, Dashboard, HourCount
+from conference.organizer.disclosure import COMPLEMENT, SMALL, group_label, role_groups
+from conference.organizer.stats import Dashboard, HourCount
 
 FORMAT = "pln-connect-organizer-figures"
 VERSION = 1
@@ -35,7 +36,7 @@ def figures_json(conference: Conference, board: Dashboard) -> dict:
         "conference": {"slug": conference.slug, "name": conference.name, "timezone": conference.timezone,
                        "starts_on": _iso(conference.starts_on), "ends_on": _iso(conference.ends_on)},
         "computed_at": board.computed_at.replace(microsecond=0).isoformat() + "Z",
-        "suppression": {"threshold": SMALL, "marker": f"<{SMALL}"},
+        "suppression": {"threshold": SMALL, "marker": f"<{SMALL}", "complement_marker": COMPLEMENT},
         "overview": {
             "registered": o.registered, "joined": o.joined, "imported": o.imported, "claimed": o.claimed,
             "joined_share": round(o.joined_share, 4), "connections": o.connections,
@@ -92,8 +93,9 @@ def hours_rows(conference: Conference, hours: list[HourCount]) -> Iterator[list]
 
 def graphml(conference: Conference) -> Iterator[str]:
     """The network of saves as GraphML: one node per registrant under a random id made for this
-    export only, one directed edge per saved contact. Rare values (a state, role or interest held by
-    fewer than 5 registrants) become "suppressed" or are left out, so no one stands out by them.
+    export only, one directed edge per saved contact who still has an account. A node carries one
+    attribute, its role group (disclosure.role_groups): every group holds at least 5 people, so every
+    node looks like at least 4 others, and edges between groups are 0 or at least 5 each way.
 
     Every query runs before this returns, so the text can stream after the request's database work."""
     return _graphml_text(conference.slug, *_network(conference))
@@ -112,35 +114,20 @@ def _tuples(stmt) -> list[tuple]:
 
 
 def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
-    """Nodes (id, role, state, offers, seeks) with rare values already suppressed, and edges (owner, contact)."""
-    people = _tuples(select(Attendee.id, Attendee.role, Attendee.state).where(Attendee.conference_id == conference.id))
-    roles = Counter(role for _, role, _ in people)
-    states = Counter(state for _, _, state in people if state)
-    names = dict(_tuples(select(Interest.id, Interest.name).where(Interest.conference_id == conference.id)))
-    offers: dict[int, list[int]] = {}
-    seeks: dict[int, list[int]] = {}
-    holders: Counter = Counter()
-    for attendee_id, interest_id, offer, seek in _tuples(
-            select(AttendeeInterest.attendee_id, AttendeeInterest.interest_id, AttendeeInterest.offers,
-                   AttendeeInterest.seeks)
-            .join(Attendee, Attendee.id == AttendeeInterest.attendee_id)
-            .where(Attendee.conference_id == conference.id)):
-        holders[interest_id] += 1
-        if offer:
-            offers.setdefault(attendee_id, []).append(interest_id)
-        if seek:
-            seeks.setdefault(attendee_id, []).append(interest_id)
-
-    def interest_list(ids: list[int]) -> str:
-        return "; ".join(sorted(names[i] for i in ids if holders[i] >= SMALL))
-
-    edges = _tuples(select(Connection.owner_id, Connection.contact_id).where(Connection.conference_id == conference.id))
-    people_rows = []
-    for attendee_id, role, state in people:
-        people_rows.append((attendee_id, role if roles[role] >= SMALL else "suppressed",
-                            (state if states[state] >= SMALL else "suppressed") if state else "",
-                            interest_list(offers.get(attendee_id, [])), interest_list(seeks.get(attendee_id, []))))
-    return people_rows, edges
+    """Nodes (id, role group) and edges (owner, contact) between registrants of this conference."""
+    people = _tuples(select(Attendee.id, Attendee.role).where(Attendee.conference_id == conference.id))
+    contact = aliased(Attendee)
+    # A contact who deleted their account (contact_id NULL), or anyone not a registrant here, is no node.
+    edges = _tuples(select(Connection.owner_id, Connection.contact_id)
+                    .join(contact, contact.id == Connection.contact_id)
+                    .where(Connection.conference_id == conference.id, contact.conference_id == conference.id))
+    role_of = dict(people)
+    edges = [(owner, target) for owner, target in edges if owner in role_of]
+    order = list(ROLES)
+    directed = Counter((role_of[owner], role_of[target]) for owner, target in edges)
+    groups = role_groups(Counter(role_of.values()), directed, order)
+    label = {role: group_label(group) for group in groups for role in group}
+    return [(attendee_id, label[role]) for attendee_id, role in people], edges
 
 
 def _graphml_text(slug: str, people: list[tuple], edges: list[tuple]) -> Iterator[str]:
@@ -154,15 +141,11 @@ def _graphml_text(slug: str, people: list[tuple], edges: list[tuple]) -> Iterato
            'xsi:schemaLocation="http://graphml.graphdrawing.org/xmlns '
            'http://graphml.graphdrawing.org/xmlns/1.0/graphml.xsd">\n'
            '  <key id="role" for="node" attr.name="role" attr.type="string"/>\n'
-           '  <key id="state" for="node" attr.name="state" attr.type="string"/>\n'
-           '  <key id="offers" for="node" attr.name="offers" attr.type="string"/>\n'
-           '  <key id="seeks" for="node" attr.name="seeks" attr.type="string"/>\n'
            '  <key id="mutual" for="edge" attr.name="mutual" attr.type="boolean"><default>false</default></key>\n'
            f'  <graph id={quoteattr(slug)} edgedefault="directed">\n')
     chunk: list[str] = []
-    for number, role, state, offered, sought in sorted((random_ids[p[0]], *p[1:]) for p in people):
-        chunk.append(f'    <node id="n{number}"><data key="role">{role}</data><data key="state">{escape(state)}</data>'
-                     f'<data key="offers">{escape(offered)}</data><data key="seeks">{escape(sought)}</data></node>\n')
+    for number, role in sorted((random_ids[p[0]], p[1]) for p in people):
+        chunk.append(f'    <node id="n{number}"><data key="role">{escape(role)}</data></node>\n')
         if len(chunk) >= 2000:
             yield "".join(chunk)
             chunk = []

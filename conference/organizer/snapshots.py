@@ -30,7 +30,7 @@ def max_age() -> float:
     return float(app.config.get("DASHBOARD_MAX_AGE_SECONDS", 0 if app.testing else 5))
 
 
-FORMAT = 1  # bumped when the encoding changes: an older snapshot is then recomputed
+FORMAT = 2  # bumped when the encoding changes: an older snapshot is then recomputed
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -51,9 +51,9 @@ def encode(board: stats.Dashboard) -> dict:
             "computed_at": _when(board.computed_at), "overview": asdict(board.overview),
             "hours": [[_when(h.start), h.count, _when(h.utc)] for h in board.hours],
             "interests": [_interest(f) for f in board.interests],
-            "roles": {"roles": [list(r) for r in board.roles.roles],
-                      "cells": [[a, b, c.raw] for (a, b), c in board.roles.cells.items()]},
-            "states": [[s.code, s.name, s.people.raw] for s in board.states],
+            "roles": {"people": board.roles.people,
+                      "directed": [[a, b, n] for (a, b), n in board.roles.directed.items()]},
+            "states": [[s.code, s.people.raw] for s in board.states], "no_state": board.no_state,
             "gaps": [_interest(f) for f in board.gaps]}
 
 
@@ -72,10 +72,11 @@ def decode(data: dict) -> stats.Dashboard | None:
             computed_at=_moment(data["computed_at"]), overview=stats.Overview(**data["overview"]),
             hours=[stats.HourCount(start=_moment(s), count=n, utc=_moment(u)) for s, n, u in data["hours"]],
             interests=[interest(r) for r in data["interests"]],
-            roles=stats.RoleMatrix(roles=[tuple(r) for r in data["roles"]["roles"]],
-                                   cells={(a, b): count(n) for a, b, n in data["roles"]["cells"]}),
-            states=[stats.StateFigure(code=c, name=n, people=count(p)) for c, n, p in data["states"]],
-            gaps=[interest(r) for r in data["gaps"]])
+            # Suppression is applied again by the same rule, from the raw numbers.
+            roles=stats.build_role_matrix(dict(data["roles"]["people"]),
+                                          {(a, b): n for a, b, n in data["roles"]["directed"]}),
+            states=stats.build_states({**dict(data["states"]), "": data["no_state"]}),
+            gaps=[interest(r) for r in data["gaps"]], no_state=data["no_state"])
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -1,7 +1,8 @@
 """The dashboard's figures: query functions returning plain dataclasses, aggregates only.
 
-A breakdown cell that counts fewer than 5 people (or connections) is never shown exactly: `Count`
-carries the number for sorting and hands templates and exports "<5" instead.
+A breakdown cell that counts fewer than 5 people (or connections) is never shown exactly, nor can
+it be worked out from the cells beside it: `Count` and the rule in disclosure.py carry the number
+and hand templates and exports "<5" or "suppressed" instead.
 """
 from __future__ import annotations
 
@@ -17,35 +18,8 @@ from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
 from conference.organizer import tallies
+from conference.organizer.disclosure import SMALL, Count, protect, role_groups, role_pair_blocks
 from conference.organizer.models import AttendeeTally
-
-SMALL = 5
-
-
-@dataclass(frozen=True)
-class Count:
-    """People (or connections) in one breakdown cell; 1 to 4 are shown only as "<5"."""
-
-    raw: int
-
-    @property
-    def suppressed(self) -> bool:
-        return 0 < self.raw < SMALL
-
-    @property
-    def shown(self) -> str:
-        return f"<{SMALL}" if self.suppressed else f"{self.raw:,}"
-
-    @property
-    def value(self) -> int | str:
-        """For CSV and JSON: the number, or the string "<5"."""
-        return f"<{SMALL}" if self.suppressed else self.raw
-
-    @property
-    def plot(self) -> int:
-        """The length a chart may draw: a suppressed cell draws nothing and is labelled "<5"."""
-        return 0 if self.suppressed else self.raw
-
 
 @dataclass
 class Overview:
@@ -86,14 +60,17 @@ class InterestFigure:
     sought: Count
 
     @property
-    def gap(self) -> int:
-        return self.sought.raw - self.offered.raw
+    def gap(self) -> float:
+        """How many more seek it than offer it, at the least the published figures allow."""
+        return self.sought.low - self.offered.high
 
 
 @dataclass
 class RoleMatrix:
     roles: list[tuple[str, str]]                    # (key, label), in ROLES order
     cells: dict[tuple[str, str], Count]             # symmetric: (a, b) and (b, a) are the same cell
+    people: dict[str, int] = field(default_factory=dict)              # registrants per role (not shown)
+    directed: dict[tuple[str, str], int] = field(default_factory=dict)  # (owner's role, contact's role)
 
     def cell(self, a: str, b: str) -> Count:
         return self.cells.get((a, b), Count(0))
@@ -108,12 +85,12 @@ class RoleMatrix:
         return 0 if not value or not top else max(1, round(5 * value / top))
 
     def pairs(self) -> list[tuple[str, str, Count]]:
-        """Each unordered pair of roles once, largest first."""
+        """Each unordered pair of roles once, largest first (by the published value only)."""
         seen = []
         for i, (a, _) in enumerate(self.roles):
             for b, _ in self.roles[i:]:
                 seen.append((a, b, self.cell(a, b)))
-        return sorted(seen, key=lambda item: -item[2].raw)
+        return sorted(seen, key=lambda item: item[2].order)
 
 
 @dataclass
@@ -134,6 +111,7 @@ class Dashboard:
     roles: RoleMatrix
     states: list[StateFigure]
     gaps: list[InterestFigure] = field(default_factory=list)
+    no_state: int = 0          # registrants who gave no state (not shown; part of the states' total)
 
     @property
     def states_represented(self) -> int:
@@ -239,31 +217,57 @@ def interest_figures(conference: Conference) -> list[InterestFigure]:
 
 def role_matrix(conference: Conference, counts: ConnectionCounts | None = None) -> RoleMatrix:
     """Connections between each pair of roles, either direction (removed contacts left out)."""
-    order = list(ROLES).index
-    raw: dict[tuple[str, str], int] = {}
+    directed: dict[tuple[str, str], int] = {}
     for (_, a, b), count in (tallies.counted_connections(conference.id) if counts is None else counts).items():
-        if b:
-            key = tuple(sorted((a, b), key=order))
-            raw[key] = raw.get(key, 0) + count
+        if b and count:
+            directed[(a, b)] = directed.get((a, b), 0) + count
+    people = dict(db.session.execute(select(Attendee.role, func.count()).where(Attendee.conference_id == conference.id)
+                                     .group_by(Attendee.role)).all())
+    return build_role_matrix(people, directed)
+
+
+def build_role_matrix(people: dict[str, int], directed: dict[tuple[str, str], int]) -> RoleMatrix:
+    """The matrix from registrants per role and directed connections, suppressed by the network
+    file's role groups (disclosure.role_groups), so that neither one undoes the other."""
+    order = list(ROLES)
+    raw: dict[tuple[str, str], int] = {}
+    for (a, b), count in directed.items():
+        key = tuple(sorted((a, b), key=order.index))
+        raw[key] = raw.get(key, 0) + count
+    groups = role_groups(people, directed, order)
+    protected = protect({key: n for key, n in raw.items() if n}, role_pair_blocks(groups, order))
     cells = {}
-    for (a, b), count in raw.items():
-        if count:
-            cells[(a, b)] = cells[(b, a)] = Count(count)
-    return RoleMatrix(roles=list(ROLES.items()), cells=cells)
+    for (a, b), count in protected.items():
+        cells[(a, b)] = cells[(b, a)] = count
+    return RoleMatrix(roles=list(ROLES.items()), cells=cells, people=dict(people), directed=dict(directed))
 
 
 def state_figures(conference: Conference) -> list[StateFigure]:
     """Registrants from each state, most first; people who gave no state are left out."""
-    rows = db.session.execute(select(Attendee.state, func.count()).where(Attendee.conference_id == conference.id)
-                              .group_by(Attendee.state)).all()
-    figures = [StateFigure(code, STATES.get(code, code), Count(count)) for code, count in rows if code]
-    return sorted(figures, key=lambda f: (-f.people.raw, f.name))
+    return build_states(_state_counts(conference))
+
+
+def _state_counts(conference: Conference) -> dict[str, int]:
+    return dict(db.session.execute(select(Attendee.state, func.count()).where(Attendee.conference_id == conference.id)
+                                   .group_by(Attendee.state)).all())
+
+
+def build_states(counts: dict[str, int]) -> list[StateFigure]:
+    """The states' figures from registrants per state ("" for none given): the states and the
+    people without one add up to the registrants, so a small state never stands alone."""
+    merged: dict[str, int] = {}
+    for code, n in counts.items():
+        merged[code or ""] = merged.get(code or "", 0) + n
+    counts = merged
+    protected = protect(counts, [list(counts)])
+    figures = [StateFigure(code, STATES.get(code, code), protected[code]) for code in counts if code]
+    return sorted(figures, key=lambda f: (f.people.order, f.name))
 
 
 def most_sought_least_offered(figures: list[InterestFigure], limit: int = 5) -> list[InterestFigure]:
     """Interests more people seek than offer, the widest gap first."""
     wanted = [f for f in figures if f.gap > 0 and not f.retired]
-    return sorted(wanted, key=lambda f: (-f.gap, -f.sought.raw, f.name))[:limit]
+    return sorted(wanted, key=lambda f: (-f.gap, -f.sought.low, f.name))[:limit]
 
 
 def dashboard(conference: Conference) -> Dashboard:
@@ -271,7 +275,9 @@ def dashboard(conference: Conference) -> Dashboard:
     # Connection figures come from the running tallies (tallies.py): hours and roles from one query.
     interests = interest_figures(conference)
     counts = tallies.counted_connections(conference.id)
+    states = _state_counts(conference)
     return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
                      overview=overview(conference), hours=connections_per_hour(conference, counts=counts),
                      interests=interests, roles=role_matrix(conference, counts=counts),
-                     states=state_figures(conference), gaps=most_sought_least_offered(interests))
+                     states=build_states(states), gaps=most_sought_least_offered(interests),
+                     no_state=sum(n for code, n in states.items() if not code))
