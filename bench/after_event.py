@@ -4,7 +4,8 @@
 
 1. Rebuilds the schema on BENCH_DATABASE_URL (PostgreSQL) and seeds, with COPY:
    a conference of 20,000 attendees (3-7 of the 22 interests each, offered or sought, a few
-   popular interests, roles and years in role, 2% hidden) and 400,000 connections; and a second
+   popular interests, roles and years in role, 2% hidden, a quarter imported by an organizer and
+   60% of those never joined) and 400,000 connections; and a second
    conference of 2,000 attendees with 20 contacts each (with notes) and 2,000 follow-ups.
 2. People to meet: for BENCH_PEOPLE random attendees, times the htmx request the contacts page
    makes (GET /me/people?view=compact, 3 suggestions) and the full page (10), in process through
@@ -43,6 +44,9 @@ TARGET_MS, TARGET_DIGEST_S = 50.0, 60.0
 from conference.network.operations import POOL_PER_INTEREST as POOL  # noqa: E402
 
 BIG, BIG_CONNECTIONS = 20_000, 400_000
+# Registrants an organizer imported (issue 12): a quarter of the large conference, 40% of them
+# claimed their profile; the rest never joined and are never suggested.
+IMPORTED_SHARE, CLAIMED_SHARE = 0.25, 0.4
 SMALL, SMALL_CONTACTS = 2_000, 20
 ROLE_WEIGHTS = {"principal": 30, "assistant_principal": 18, "aspiring_principal": 12, "teacher_leader": 8,
                 "district_leader": 6, "other": 3}
@@ -78,6 +82,10 @@ def seed(rng: random.Random) -> dict:
                        ends_on=date(2026, 7, 11), timezone="America/New_York")
     db.session.add_all([big, small])
     db.session.flush()
+    from conference.organizer.models import ImportBatch
+    batch = ImportBatch(conference_id=big.id, filename="registrants.csv", created=int(BIG * IMPORTED_SHARE))
+    db.session.add(batch)
+    db.session.flush()
     add_default_interests(big)
     add_default_interests(small)
     db.session.commit()
@@ -95,9 +103,12 @@ def seed(rng: random.Random) -> dict:
         people, picks = [], []
         for n in range(size):
             role = rng.choices(roles, weights)[0]
+            imported = conference is big and rng.random() < IMPORTED_SHARE
+            claimed = now if imported and rng.random() < CLAIMED_SHARE else None
             people.append((conference.id, f"{conference.id}X{n:010d}", f"Person {n}", f"p{n}@c{conference.id}.example.org",
                            role, f"School {n % 500}", "Metro Unified", "VA", "elementary",
-                           rng.choice([None, 0, 1, 2, 4, 7, 12, 20]), rng.random() < 0.02, now))
+                           rng.choice([None, 0, 1, 2, 4, 7, 12, 20]), rng.random() < 0.02, now,
+                           batch.id if imported else None, claimed))
             chosen = set()
             while len(chosen) < rng.randint(3, 7):
                 chosen.add(rng.choices(interests, popularity)[0])
@@ -106,7 +117,8 @@ def seed(rng: random.Random) -> dict:
                 seeks = not offers or rng.random() < 0.2
                 picks.append((start + n, interest_id, offers, seeks))
         copy_rows(raw, "attendee", ["conference_id", "badge_code", "name", "email", "role", "school", "district",
-                                    "state", "grade_band", "years_in_role", "hidden", "joined_at"], people)
+                                    "state", "grade_band", "years_in_role", "hidden", "joined_at", "import_batch_id",
+                                    "claimed_at"], people)
         copy_rows(raw, "attendee_interest", ["attendee_id", "interest_id", "offers", "seeks"], picks)
         if conference is small:  # digests show and attach what each contact shared
             channels = []

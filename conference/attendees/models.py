@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, or_
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
@@ -98,10 +99,16 @@ class Attendee(InterestsMixin, db.Model):
     # Loaded when used: most requests need the signed-in person's interests, not their channels.
     channels: Mapped[list[Channel]] = relationship(cascade="all, delete-orphan")
 
-    @property
+    @hybrid_property
     def has_joined(self) -> bool:
-        """Joined by themselves, or claimed the profile an organizer imported."""
+        """Joined by themselves, or claimed the profile an organizer imported (a registrant who
+        never did has not agreed to be suggested to anyone)."""
         return self.import_batch_id is None or self.claimed_at is not None
+
+    @has_joined.inplace.expression
+    @classmethod
+    def _has_joined_expression(cls):
+        return or_(cls.import_batch_id.is_(None), cls.claimed_at.is_not(None))
 
     @property
     def role_label(self) -> str:

@@ -66,6 +66,13 @@ def check_can_save(owner, contact) -> None:
         raise DomainError("This badge is from another conference, so it can't be saved here.")
 
 
+def name_on_scan(viewer, subject) -> str | None:
+    """The name a scan of `subject`'s badge may show `viewer`: the scanner's card shows the people of
+    the viewer's own conference (and the viewer's own badge); a badge of another conference gets a
+    card with no name, whoever it is and whatever they hide. The card and the offline sync both ask here."""
+    return subject.name if subject.conference_id == viewer.conference_id else None
+
+
 def insert_on_conflict(table):
     """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+ in development)."""
     if db.session.get_bind().dialect.name == "postgresql":

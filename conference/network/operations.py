@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Boolean, Integer, and_, any_, bindparam, case, delete, exists, func, or_, select, union
+from sqlalchemy import Boolean, Integer, and_, any_, bindparam, case, delete, exists, func, or_, select, true, union
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
@@ -94,6 +94,16 @@ def _behind(stage, years):
     return or_(stage < bindparam("my_stage"), and_(stage == bindparam("my_stage"), fewer_years))
 
 
+def may_suggest(me, conference_id) -> list:
+    """Who may be suggested to `me` (an id or a bound parameter), as SQL conditions on Attendee:
+    someone at the same conference who joined or claimed their profile, is not hidden, and is not
+    `me`, and neither of us has saved the other. The list, dismissing and its undo all use this."""
+    a = Attendee.__table__
+    return [a.c.conference_id == conference_id, a.c.id != me, a.c.hidden.is_(False), Attendee.has_joined,
+            ~exists().where(Connection.owner_id == me, Connection.contact_id == a.c.id),
+            ~exists().where(Connection.owner_id == a.c.id, Connection.contact_id == me)]
+
+
 @lru_cache(maxsize=64)
 def _pool_statement(interests: int):
     """Candidates: for each of `interests` interests (bound as interest_0, ...), the
@@ -143,16 +153,13 @@ def _score_statement(mentee: bool, mentor: bool, limit: int, arrays: bool):
         score = score + case((and_(_behind(stage, years), or_(a.c.role == "aspiring_principal", wants)), MENTEE),
                              else_=0)
     score = score.label("score")
-    saved = exists().where(Connection.owner_id == me, Connection.contact_id == a.c.id)
-    saved_me = exists().where(Connection.owner_id == a.c.id, Connection.contact_id == me)
-    dismissed = exists().where(Dismissal.owner_id == me, Dismissal.dismissed_id == a.c.id)
     # Equal scores come in a different order for each viewer, so the same few people are not
     # everyone's first suggestion. Nobody scores below 0: those at 0 sort last and are dropped by
     # the caller, so the score is computed once per candidate (a WHERE on it computed it twice).
     # The winners come with their interests (for the reasons), in the same round trip.
     return (select(Attendee, score)
-            .where(pool, a.c.conference_id == bindparam("conference_id"), a.c.id != me, a.c.hidden.is_(False),
-                   ~saved, ~saved_me, ~dismissed)
+            .where(pool, *may_suggest(me, bindparam("conference_id")),
+                   ~exists().where(Dismissal.owner_id == me, Dismissal.dismissed_id == a.c.id))
             .order_by(score.desc(), ((a.c.id % 10007) * 7919 + bindparam("salt")) % 10007, a.c.id)
             .limit(limit)
             .options(joinedload(Attendee.interests), lazyload(Attendee.conference), lazyload(Attendee.channels)))
@@ -260,18 +267,22 @@ def suggestions_for(me: Attendee, limit: int = 10) -> list[Suggestion]:
     return [Suggestion(person, score, _reasons(me, person, mentoring)) for person, score in _ranked(me, limit, facts)]
 
 
-def _same_conference_attendee(me: Attendee, attendee_id: int) -> Attendee:
-    other = db.session.get(Attendee, attendee_id)
-    if other is None or other.conference_id != me.conference_id:
-        raise DomainError("That person is not at your conference.")
-    if other.id == me.id:
-        raise DomainError("You can't dismiss yourself.")
+def _suggestable(me: Attendee, attendee_id: int, dismissed: bool) -> Attendee:
+    """Someone `me` could be shown as a suggestion (and, with `dismissed`, has dismissed); anyone
+    else, whatever the reason, is the same "not found", so no id tells a name or why."""
+    other = db.session.scalar(
+        select(Attendee).where(Attendee.id == attendee_id, *may_suggest(me.id, me.conference_id),
+                               exists().where(Dismissal.owner_id == me.id, Dismissal.dismissed_id == attendee_id)
+                               if dismissed else true())
+        .options(lazyload(Attendee.interests), lazyload(Attendee.conference), lazyload(Attendee.channels)))
+    if other is None:
+        raise DomainError("Nobody to show here.")
     return other
 
 
 def dismiss(me: Attendee, attendee_id: int) -> Attendee:
     """Stop suggesting this person to `me` (dismissing twice is fine)."""
-    other = _same_conference_attendee(me, attendee_id)
+    other = _suggestable(me, attendee_id, dismissed=False)
     if db.session.get(Dismissal, (me.id, other.id)) is None:
         try:
             with db.session.begin_nested():
@@ -284,7 +295,7 @@ def dismiss(me: Attendee, attendee_id: int) -> Attendee:
 
 def undo_dismiss(me: Attendee, attendee_id: int) -> Attendee:
     """Suggest this person again."""
-    other = _same_conference_attendee(me, attendee_id)
+    other = _suggestable(me, attendee_id, dismissed=True)
     db.session.execute(delete(Dismissal).where(Dismissal.owner_id == me.id, Dismissal.dismissed_id == other.id))
     db.session.flush()
     return other

@@ -129,7 +129,7 @@ ConnectionCounts = dict  # (hour in UTC, owner's role, contact's role or "") -> 
 
 
 def overview(conference: Conference) -> Overview:
-    joined_case = case((Attendee.import_batch_id.is_(None) | Attendee.claimed_at.is_not(None), 1), else_=0)
+    joined_case = case((Attendee.has_joined, 1), else_=0)
     registered, imported, claimed, joined = db.session.execute(
         select(func.count(), func.count(Attendee.import_batch_id), func.count(Attendee.claimed_at),
                func.coalesce(func.sum(joined_case), 0))

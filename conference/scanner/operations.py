@@ -11,7 +11,7 @@ from sqlalchemy.orm import noload
 from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.models import Connection
-from conference.contacts.operations import check_can_save, clean_note, insert_on_conflict
+from conference.contacts.operations import check_can_save, clean_note, insert_on_conflict, name_on_scan
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import closed_message, is_closed
@@ -228,7 +228,7 @@ def sync_scans(owner: Attendee, items: list, misses_allowed: int | None = None) 
             note = clean_note(scan.note)
         except DomainError as error:
             results.append(ScanResult(scan.raw_uuid, "malformed" if error.field == "note" else "refused",
-                                      error.message, contact.name))
+                                      error.message, name_on_scan(owner, contact)))
             continue
         repeated = scan.uuid in to_save
         if not repeated:

@@ -10,7 +10,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from conference.assets import release_version
 from conference.auth import login_required
 from conference.badges.codes import MalformedCode, code_from_scan, display
-from conference.contacts.operations import (attendee_by_code, connection_between, owned_connection,
+from conference.contacts.operations import (attendee_by_code, connection_between, name_on_scan, owned_connection,
                                             visible_channels)
 from conference.errors import DomainError
 from conference.extensions import csrf, db
@@ -72,8 +72,8 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
     if subject.id == me.id:
         context.update(outcome="refused", message="That's your own badge. Show it to others so they can save you.")
         return render("scanner/card.html", "scan_card", status=409, **context)
-    if subject.conference_id != me.conference_id:
-        context.update(outcome="refused", message="This badge is from another conference, so it can't be saved here.")
+    if name_on_scan(me, subject) is None:
+        context.update(subject=None, outcome="refused", message="This badge is from another conference, so it can't be saved here.")
         return render("scanner/card.html", "scan_card", status=409, **context)
     form = form or ScanSaveForm(formdata=None, code=display(code), uuid=str(uuid.uuid4()))
     context.update(form=form, match=match_between(me, subject), connection=connection_between(me, subject),
