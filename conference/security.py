@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from flask import Flask, Request, request
+from flask import Flask, Request, current_app, request
+from flask.json.provider import DefaultJSONProvider
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -60,6 +61,61 @@ class CleanRequest(Request):
     parameter_storage_class = CleanMultiDict
 
 
+MAX_JSON_DEPTH = 32  # a scan batch is 3 deep; nothing we read is deeper than a few levels
+
+
+class BadJSON(ValueError):
+    """A request body that is not JSON we read, with a sentence saying why."""
+
+
+def _depth(value) -> int:
+    """How deeply lists and objects nest in `value`, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            if level > MAX_JSON_DEPTH:
+                break
+            stack.extend((inner, level + 1) for inner in item if isinstance(inner, (list, dict)))
+    return deepest
+
+
+class StrictJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, reading request bodies safely: UTF-8 only (RFC 8259), nested at most
+    MAX_JSON_DEPTH deep. Anything else raises BadJSON (a ValueError, so Flask's own
+    `request.get_json` answers 400) instead of a RecursionError or a UnicodeDecodeError."""
+
+    def loads(self, s, **kwargs):
+        if isinstance(s, (bytes, bytearray)):
+            try:
+                s = bytes(s).decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise BadJSON(f"The body is not valid UTF-8 text (byte {error.start + 1}).") from None
+        try:
+            value = super().loads(s, **kwargs)
+        except RecursionError:
+            value = None
+        except ValueError as error:
+            raise BadJSON(f"The body is not valid JSON: {error}.") from None
+        if value is None and s.strip() != "null" or _depth(value) > MAX_JSON_DEPTH:
+            raise BadJSON(f"The JSON is nested more than {MAX_JSON_DEPTH} levels deep.")
+        return value
+
+
+def json_body() -> tuple[object | None, str | None]:
+    """The request's JSON body, or None and a sentence saying why there is none (a body larger
+    than MAX_CONTENT_LENGTH is Flask's 413)."""
+    if not request.is_json:
+        return None, "Send the body as JSON, with Content-Type: application/json."
+    try:
+        return current_app.json.loads(request.get_data(cache=True)), None
+    except BadJSON as error:
+        return None, str(error)
+
+
 def secure_cookie_default(app: Flask) -> bool:
     """Secure session cookies in production: whenever the public address is https."""
     if app.debug or app.testing:
@@ -70,6 +126,7 @@ def secure_cookie_default(app: Flask) -> bool:
 def init_app(app: Flask) -> None:
     """Headers on every response, Secure cookies in production, real client addresses behind proxies."""
     app.request_class = CleanRequest
+    app.json = StrictJSONProvider(app)
     if app.config.get("SESSION_COOKIE_SECURE") is None:
         app.config["SESSION_COOKIE_SECURE"] = secure_cookie_default(app)
     if (app.config["SESSION_COOKIE_SECURE"] and not app.config.get("SESSION_COOKIE_DOMAIN")

@@ -7,6 +7,8 @@ from sqlalchemy import select
 
 from conference.attendees.models import Attendee
 from conference.badges.codes import display
+from conference.contacts.models import Connection
+from conference.contacts.operations import NOTE_LIMIT
 from conference.events.models import utcnow
 from conference.extensions import db
 from conference.network.models import Dismissal
@@ -91,3 +93,111 @@ def test_a_sync_answer_names_nobody_the_scanners_card_would_not(client, crowd):
     mine = client.post("/scan/sync", json={"scans": [scan(crowd["hidden"])]}).get_json()["results"][0]
     assert mine["status"] == "saved" and mine["name"] == "Hana Hidden"
     assert "Hana Hidden" in client.get("/scan/card", query_string={"code": display(crowd["hidden"].badge_code)}).text
+
+
+# ---- caps hold on the merged result (item 12) ----------------------------------------------
+
+
+def note_of(owner, contact) -> str:
+    db.session.expire_all()
+    return db.session.scalar(select(Connection.note).where(Connection.owner_id == owner.id,
+                                                           Connection.contact_id == contact.id))
+
+
+@pytest.fixture
+def pair(app):
+    conference = make_conference()
+    return (make_attendee(conference, name="Ana Owner"), make_attendee(conference, name="Bea Chen"))
+
+
+def test_one_sync_batch_cannot_grow_a_note_past_the_cap(client, pair):
+    """The 102,100-character note: 51 scans of one person, 2,000 characters each, in one request."""
+    ana, bea = pair
+    sign_in_as(client, ana)
+    batch = [scan(bea, chr(ord("a") + n % 26) * NOTE_LIMIT) for n in range(51)]
+    results = client.post("/scan/sync", json={"scans": batch}).get_json()["results"]
+    assert results[0]["status"] == "saved"
+    assert {r["status"] for r in results[1:]} == {"malformed"}
+    assert "longer than 2,000 characters" in results[1]["message"] and results[1]["name"] == "Bea Chen"
+    assert note_of(ana, bea) == "a" * NOTE_LIMIT
+    # Nothing refused was received: sent again once the note has room, each is added.
+    client.post(f"/me/contacts/{db.session.scalar(select(Connection.id))}/note", data={"note": ""})
+    again = client.post("/scan/sync", json={"scans": batch[1:2]}).get_json()["results"]
+    assert again[0]["status"] == "saved" and note_of(ana, bea) == "b" * NOTE_LIMIT
+
+
+def test_a_sync_cannot_add_to_a_saved_note_past_the_cap(client, pair):
+    ana, bea = pair
+    sign_in_as(client, ana)
+    assert client.post(f"/c/{display(bea.badge_code)}/save", data={"note": "x" * 1990}).status_code == 303
+    results = client.post("/scan/sync", json={"scans": [scan(bea, "y" * 20), scan(bea, "fits")]}).get_json()
+    assert [r["status"] for r in results["results"]] == ["malformed", "saved"]
+    assert "(it has 1,990)" in results["results"][0]["message"]
+    assert note_of(ana, bea) == "x" * 1990 + "\n\nfits"
+
+
+def test_the_scanners_save_keeps_the_cap_and_what_was_typed(client, pair):
+    ana, bea = pair
+    sign_in_as(client, ana)
+    connect(ana, bea, note="x" * 1995)
+    response = client.post("/scan/save", data={"code": display(bea.badge_code), "uuid": str(uuid.uuid4()),
+                                               "note": "Call about the master schedule"})
+    assert response.status_code == 422
+    assert "longer than 2,000 characters" in response.text and "Call about the master schedule" in response.text
+    assert note_of(ana, bea) == "x" * 1995
+
+
+def test_re_saving_a_note_never_grows_it_past_the_cap(client, pair):
+    ana, bea = pair
+    sign_in_as(client, ana)
+    connection = connect(ana, bea, note="short")
+    edit = client.post(f"/me/contacts/{connection.id}/note", data={"note": "z" * (NOTE_LIMIT + 1)})
+    assert edit.status_code == 422 and "at most 2,000 characters" in edit.text
+    card = client.post(f"/c/{display(bea.badge_code)}/save", data={"note": "z" * (NOTE_LIMIT + 1)})
+    assert card.status_code == 422 and "z" * (NOTE_LIMIT + 1) in card.text  # kept in the form
+    assert note_of(ana, bea) == "short"
+
+
+# ---- hostile bodies (item 13) --------------------------------------------------------------
+
+
+def post_raw(client, body, content_type="application/json"):
+    return client.post("/scan/sync", data=body, content_type=content_type)
+
+
+@pytest.mark.parametrize("depth", [40, 1_000, 100_000])
+def test_deeply_nested_json_is_a_400_with_a_message(client, pair, depth):
+    sign_in_as(client, pair[0])
+    response = post_raw(client, '{"scans": ' + "[" * depth + "]" * depth + "}")
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad_request" and "nested more than 32 levels" in response.get_json()["message"]
+
+
+def test_invalid_utf8_and_broken_json_are_a_400_saying_why(client, pair):
+    sign_in_as(client, pair[0])
+    bad = post_raw(client, b'{"scans": [{"uuid": "\xff\xfe", "text": "x"}]}')
+    assert bad.status_code == 400 and "not valid UTF-8" in bad.get_json()["message"]
+    broken = post_raw(client, '{"scans": [')
+    assert broken.status_code == 400 and "not valid JSON" in broken.get_json()["message"]
+    assert post_raw(client, "5").status_code == 400
+
+
+def test_huge_arrays_are_refused_whole(client, pair):
+    sign_in_as(client, pair[0])
+    many = client.post("/scan/sync", json={"scans": [{}] * 200_000})
+    assert many.status_code == 413 and many.get_json()["error"] == "too_many"
+    huge = post_raw(client, '{"scans": [' + ",".join(["0"] * 1_200_000) + "]}")  # over MAX_CONTENT_LENGTH
+    assert huge.status_code == 413
+
+
+def test_wrong_types_are_refused_one_by_one_or_whole(client, pair):
+    ana, bea = pair
+    sign_in_as(client, ana)
+    assert post_raw(client, '{"scans": [], "attendee": "me"}').status_code == 400
+    assert post_raw(client, '{"scans": [], "attendee": true}').status_code == 400
+    body = {"scans": [1, "x", None, [], {"uuid": 5, "text": "x"}, {"uuid": str(uuid.uuid4()), "text": ["x"]},
+                      {"uuid": str(uuid.uuid4()), "text": display(bea.badge_code), "note": {"a": 1}},
+                      {"uuid": str(uuid.uuid4()), "text": display(bea.badge_code), "scanned_at": "soon"}]}
+    results = client.post("/scan/sync", json=body).get_json()["results"]
+    assert [r["status"] for r in results] == ["malformed"] * 7 + ["saved"]
+    assert all(r["message"] for r in results)

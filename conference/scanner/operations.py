@@ -5,13 +5,13 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import Text, bindparam, case, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.orm import noload
 
 from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.models import Connection
-from conference.contacts.operations import check_can_save, clean_note, insert_on_conflict, name_on_scan
+from conference.contacts.operations import NOTE_LIMIT, check_can_save, clean_note, insert_on_conflict, name_on_scan
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import closed_message, is_closed
@@ -50,14 +50,24 @@ class QueuedScan:
     scanned_at: datetime | None
 
 
+def too_long(name: str, length: int | None) -> str:
+    """Why a scan's note was not added: the saved note would pass the cap."""
+    has = f" (it has {length:,})" if length is not None else ""
+    return (f"Not saved: with this note, your note on {name} would be longer than {NOTE_LIMIT:,} characters{has}. "
+            "Shorten the note in your contacts, then send this one again.")
+
+
 def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, datetime | None]]
-               ) -> dict[uuid.UUID, tuple[bool, int | None]]:
+               ) -> dict[uuid.UUID, tuple[bool, int | None, str | None]]:
     """Save scans (client UUID, contact, cleaned note, time) for `owner`: each UUID once, notes added.
 
-    Returns, per UUID, whether it was saved now (False: an earlier send saved it) and the contact's
-    connection id. A handful of statements whatever the batch size; the database's unique
-    constraints decide, so two sends of the same batch at the same moment still save once. Rows
-    are written in key order, so two overlapping batches wait for each other instead of deadlocking.
+    Returns, per UUID, whether it was saved now (False: an earlier send saved it), the contact's
+    connection id, and why it was not saved when its note would make the saved note longer than
+    NOTE_LIMIT (such a scan is not received: sent again after the note is shortened, it is added).
+    A handful of statements whatever the batch size; the database's unique constraints decide, so
+    two sends of the same batch at the same moment still save once, and the cap holds on the
+    merged note even when two batches add to it at once. Rows are written in key order, so two
+    overlapping batches wait for each other instead of deadlocking.
     """
     if not scans:
         return {}
@@ -68,49 +78,81 @@ def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, date
              "received_at": now} for client_uuid, contact, _, at in sorted(scans, key=lambda s: s[0])])
         .on_conflict_do_nothing(index_elements=["owner_id", "client_uuid"])
         .returning(ScanReceipt.client_uuid)))
-    notes: dict[int, list[str]] = {}       # contact id -> the new notes, in the order they were taken
+    notes: dict[int, list[tuple[uuid.UUID, str]]] = {}   # contact id -> the new notes, in the order taken
     first_seen: dict[int, datetime | None] = {}
+    names: dict[int, str] = {}
     for client_uuid, contact, note, at in scans:
+        names[contact.id] = contact.name
         if client_uuid in claimed:
             notes.setdefault(contact.id, [])
             if note:
-                notes[contact.id].append(note)
+                notes[contact.id].append((client_uuid, note))
             first_seen.setdefault(contact.id, at)
-    contact_ids = {contact.id for _, contact, _, _ in scans}
-    existing = dict(db.session.execute(select(Connection.contact_id, Connection.id).where(
-        Connection.owner_id == owner.id, Connection.contact_id.in_(contact_ids))).all())
+    refused: dict[uuid.UUID, str] = {}
+
+    def fitting(cid: int, length: int) -> list[str]:
+        """The new notes that fit after `length` characters, in order; the others are refused."""
+        kept = []
+        for client_uuid, note in notes[cid]:
+            grown = length + (len(NOTE_SEPARATOR) if length else 0) + len(note)
+            if grown > NOTE_LIMIT:
+                refused[client_uuid] = too_long(names[cid], length)
+            else:
+                kept.append(note)
+                length = grown
+        return kept
+
+    def saved_rows(contact_ids) -> dict[int, tuple[int, int]]:
+        return {cid: (connection_id, length or 0) for cid, connection_id, length in db.session.execute(
+            select(Connection.contact_id, Connection.id, func.length(Connection.note)).where(
+                Connection.owner_id == owner.id, Connection.contact_id.in_(contact_ids))).all()}
+
+    existing = saved_rows({contact.id for _, contact, _, _ in scans})
     missing = [cid for cid in notes if cid not in existing]
     if missing:
         created = db.session.execute(
             insert_on_conflict(Connection).values([
                 {"conference_id": owner.conference_id, "owner_id": owner.id, "contact_id": cid,
-                 "note": NOTE_SEPARATOR.join(notes[cid]), "tags": "", "created_at": first_seen[cid] or now,
+                 "note": NOTE_SEPARATOR.join(fitting(cid, 0)), "tags": "", "created_at": first_seen[cid] or now,
                  "updated_at": now} for cid in sorted(missing)])
             .on_conflict_do_nothing(index_elements=["owner_id", "contact_id"])
             .returning(Connection.contact_id, Connection.id)).all()
         for cid, connection_id in created:
-            existing[cid] = connection_id
+            existing[cid] = (connection_id, 0)
             notes[cid] = []  # already in the new row
         # Rows not returned were saved at this moment by another request: add to them below.
         raced = [cid for cid in missing if cid not in dict(created)]
         if raced:
-            existing.update(db.session.execute(select(Connection.contact_id, Connection.id).where(
-                Connection.owner_id == owner.id, Connection.contact_id.in_(raced))).all())
-    appended = [{"cid": existing[cid], "added": NOTE_SEPARATOR.join(added)}
-                for cid, added in sorted(notes.items()) if added]
-    if appended:
-        table = Connection.__table__
-        added = bindparam("added", type_=Text)
-        # One UPDATE per row, in one round trip; `note || …` in SQL keeps notes arriving at once.
-        db.session.execute(
-            update(table).where(table.c.id == bindparam("cid"))
+            for cid in raced:
+                for client_uuid, _ in notes[cid]:
+                    refused.pop(client_uuid, None)
+            existing.update(saved_rows(raced))
+    table = Connection.__table__
+    for cid in sorted(notes):
+        if not notes[cid]:
+            continue
+        added = NOTE_SEPARATOR.join(fitting(cid, existing[cid][1]))
+        if not added:
+            continue
+        # `note || …` in SQL keeps notes arriving at once; the condition keeps the cap on what results.
+        grown = func.length(table.c.note) + case((table.c.note == "", 0), else_=len(NOTE_SEPARATOR)) + len(added)
+        done = db.session.execute(
+            update(table).where(table.c.id == existing[cid][0], grown <= NOTE_LIMIT)
             .values(note=case((table.c.note == "", added), else_=table.c.note + NOTE_SEPARATOR + added),
-                    updated_at=now),
-            appended)
+                    updated_at=now)
+            .returning(table.c.id)).first()
+        if done is None:  # another request added to the note a moment ago: too long now
+            for client_uuid, note in notes[cid]:
+                refused.setdefault(client_uuid, too_long(names[cid], None))
+    if refused:
+        db.session.execute(delete(ScanReceipt).where(ScanReceipt.owner_id == owner.id,
+                                                     ScanReceipt.client_uuid.in_(list(refused))))
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Connection):
             db.session.expire(obj)  # changed behind the ORM's back
-    return {client_uuid: (client_uuid in claimed, existing.get(contact.id)) for client_uuid, contact, _, _ in scans}
+    return {client_uuid: (client_uuid in claimed and client_uuid not in refused,
+                          existing.get(contact.id, (None,))[0], refused.get(client_uuid))
+            for client_uuid, contact, _, _ in scans}
 
 
 def _already_saved(owner: Attendee, contact_ids) -> set[int]:
@@ -124,7 +166,9 @@ def record_scan(owner: Attendee, contact: Attendee, client_uuid: uuid.UUID, note
     check_can_save(owner, contact)
     if is_closed(owner.conference) and not _already_saved(owner, [contact.id]):
         raise DomainError(closed_message(owner.conference))  # notes still change; nobody new is saved
-    new, connection_id = save_scans(owner, [(client_uuid, contact, clean_note(note), scanned_at)])[client_uuid]
+    new, connection_id, refused = save_scans(owner, [(client_uuid, contact, clean_note(note), scanned_at)])[client_uuid]
+    if refused:
+        raise DomainError(refused, field="note")
     return connection_id, new
 
 
@@ -245,7 +289,10 @@ def sync_scans(owner: Attendee, items: list, misses_allowed: int | None = None) 
         to_save = {key: value for key, value in to_save.items() if value[1].id in known}
     saved = save_scans(owner, list(to_save.values()))
     for index, scan, name, repeated in pending:
-        new, connection_id = saved[scan.uuid]
+        new, connection_id, refused = saved[scan.uuid]
+        if refused:
+            results[index] = ScanResult(scan.raw_uuid, "malformed", refused, name, connection_id)
+            continue
         new = new and not repeated
         results[index] = ScanResult(scan.raw_uuid, "saved" if new else "duplicate",
                                     f"Saved {name}." if new else f"{name}: already saved.", name, connection_id)

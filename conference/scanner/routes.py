@@ -20,6 +20,7 @@ from conference.privacy.operations import is_retired
 from conference.scanner import bp
 from conference.scanner.forms import ScanSaveForm
 from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
+from conference.security import json_body
 from conference import ratelimits
 
 QR_SCANNER = "vendor/qr-scanner-1.4.2"
@@ -153,10 +154,15 @@ def sync():
         return _json_error(401, "signed_out", "Sign in again to send the scans waiting on this phone.")
     if _injected_failure():
         return _json_error(503, "unavailable", "The server is busy. The scans stay on the phone.")
-    payload = request.get_json(silent=True)
+    payload, problem = json_body()
+    shape = 'Send JSON like {"scans": [{"uuid": "…", "text": "…", "note": "…"}]}.'
+    if problem:
+        return _json_error(400, "bad_request", f"{problem} {shape}")
     if not isinstance(payload, dict) or not isinstance(payload.get("scans"), list):
-        return _json_error(400, "bad_request", 'Send JSON like {"scans": [{"uuid": "…", "text": "…", "note": "…"}]}.')
+        return _json_error(400, "bad_request", shape)
     owner = payload.get("attendee")
+    if owner is not None and (isinstance(owner, bool) or not isinstance(owner, int)):
+        return _json_error(400, "bad_request", '"attendee" must be the number of the person who made the scans.')
     if owner is not None and owner != g.attendee.id:
         return _json_error(403, "other_attendee", "These scans were made by someone else signed in on this "
                                                   "phone. They are sent when that person signs in again.")
