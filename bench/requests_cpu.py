@@ -44,9 +44,10 @@ def main() -> None:
         ROOT / "instance" / "bench-requests.sqlite3")))
     parser.add_argument("--seed", action="store_true")
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--limits", action="store_true", help="with the rate limits on (local:// store), as shipped")
     args = parser.parse_args()
     app = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(args.database), "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False,
-                      "RATELIMIT_ENABLED": False, "TASKS_IMMEDIATE": True, "MAIL_SERVER": "",
+                      "RATELIMIT_ENABLED": args.limits, "TASKS_IMMEDIATE": True, "MAIL_SERVER": "",
                       "PUBLIC_BASE_URL": "http://127.0.0.1:5000", "SERVER_NAME": None})
     with app.app_context():
         if args.seed:
@@ -88,7 +89,8 @@ def main() -> None:
         return lambda: client.post("/scan/sync", json={"scans": scans})
 
     print(f"{len(people):,} attendees on {re.sub(r'//[^/@]*@', '//', args.database).split('://')[0]}; "
-          f"{args.requests} requests each after 20 to warm up; CPU ms per request")
+          f"{args.requests} requests each after 20 to warm up; rate limits {'on' if args.limits else 'off'}; "
+          "CPU ms per request")
     print("| request | median | p90 | status |")
     print("|---|---:|---:|---|")
     for name, request in (("card", card), ("save", save), ("badge", badge), ("contacts", contacts),
