@@ -9,7 +9,7 @@ from conference.badges.codes import MalformedCode, display, normalise
 from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.forms import NoteForm, SaveContactForm
-from conference.contacts.operations import (contacts_for, owned_connection, remove_contact, save_from_card, savers_of,
+from conference.contacts.operations import (contact_list, owned_connection, remove_contact, save_from_card, savers_of,
                                             update_note, visible_channels)
 from conference.errors import DomainError
 from conference.extensions import db, htmx
@@ -123,7 +123,7 @@ def _contacts_page(save_back_error: str | None = None, status: int = 200):
     interests = list(db.session.scalars(select(Interest).where(Interest.conference_id == me.conference_id)
                                         .order_by(Interest.position, Interest.name)))
     response = render("contacts/index.html", None if save_back_error else "contact_list", status=status,
-                      contacts=contacts_for(me, query, interest_id), query=query, interest_id=interest_id,
+                      contacts=contact_list(me, query, interest_id), query=query, interest_id=interest_id,
                       interests=interests, saved_me=total, savers=savers, save_back_form=ConfirmForm(),
                       save_back_error=save_back_error)
     if save_back_error:  # answering a POST elsewhere: the address bar shows this page, not the POST's URL
