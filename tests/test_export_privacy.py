@@ -10,11 +10,8 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date, timedelta
 
-import pytest
-
 from conference.attendees.models import ROLES, Attendee
 from conference.contacts.models import Connection
-from conference.events.models import utcnow
 from conference.extensions import db
 from conference.interests.operations import DEFAULT_INTERESTS
 from conference.organizer.disclosure import Count, protect

@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
-from conference.organizer import stats, tallies
+from conference.organizer import disclosure, stats, tallies
 from conference.organizer.models import DashboardSnapshot
 from conference.tasks import QUEUE_ERRORS, task
 
@@ -61,7 +61,7 @@ def decode(data: dict) -> stats.Dashboard | None:
     """The dashboard `encode` wrote, or None for data in another format."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return None
-    count = stats.Count
+    count = disclosure.Count
 
     def interest(row: list) -> stats.InterestFigure:
         return stats.InterestFigure(name=row[0], retired=row[1], offered=count(row[2]), sought=count(row[3]))

@@ -18,7 +18,7 @@ from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
 from conference.organizer import tallies
-from conference.organizer.disclosure import SMALL, Count, protect, role_groups, role_pair_blocks
+from conference.organizer.disclosure import Count, protect, role_groups, role_pair_blocks
 from conference.organizer.models import AttendeeTally
 
 @dataclass
