@@ -15,6 +15,7 @@ from conference.network.models import Dismissal
 from conference.organizer.importer import import_registrants
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.organizer_factories import connect
+from tests.test_rate_limits import tightened  # noqa: F401  (the fixture)
 
 
 def imported(conference, name: str, email: str) -> Attendee:
@@ -201,3 +202,14 @@ def test_wrong_types_are_refused_one_by_one_or_whole(client, pair):
     results = client.post("/scan/sync", json=body).get_json()["results"]
     assert [r["status"] for r in results] == ["malformed"] * 7 + ["saved"]
     assert all(r["message"] for r in results)
+
+
+def test_hostile_bodies_are_a_400_with_the_rate_limits_on(tightened):
+    """The sync's limit counts the scans in a batch before the view runs: it reads the body too."""
+    app = tightened()
+    client = app.test_client()
+    me = make_attendee(make_conference())
+    sign_in_as(client, me)
+    for body in ('{"scans": ' + "[" * 100_000 + "]" * 100_000 + "}", b'{"scans": ["\xff"]}', '{"scans": ['):
+        response = post_raw(client, body)
+        assert response.status_code == 400 and response.get_json()["message"]
