@@ -10,14 +10,7 @@ from conference.errors import DomainError
 from conference.extensions import db
 from conference.mail import send_mail
 from conference import ratelimits
-
-
-def public_url(endpoint: str, **values) -> str:
-    """An absolute URL, on PUBLIC_BASE_URL when it is set."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+from conference.urls import public_url
 
 
 @bp.route("/signin", methods=["GET", "POST"])

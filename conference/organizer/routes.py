@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from conference.attendees.models import ROLES, Attendee
 from conference.auth.operations import issue_organizer_token
-from conference.auth.routes import public_url
+from conference.urls import public_url
 from conference.errors import DomainError
 from conference.exports.tabular import to_csv
 from conference.extensions import csrf, db
