@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import current_app, g, redirect, render_template, request, url_for
+from flask import current_app, g, make_response, redirect, render_template, request, url_for
 
 from conference.auth import bp, sign_in, sign_in_organizer, sign_out
 from conference.auth.forms import ConfirmForm, SignInForm
@@ -53,6 +53,13 @@ def send_organizer_link(email: str, next_path: str = "") -> None:
 @bp.route("/signin/<token>", methods=["GET", "POST"])
 def confirm(token: str):
     """Confirm a sign-in link with one tap (mail scanners that open links do not use it up)."""
+    response = make_response(_confirm(token))
+    # The token is in this page's URL: no Referer carries it to the next page.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+def _confirm(token: str):
     form = ConfirmForm()
     try:
         if request.method == "POST" and form.validate_on_submit():
