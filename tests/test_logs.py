@@ -77,11 +77,12 @@ def test_gunicorns_access_log_holds_no_sign_in_token(tmp_path):
          "--access-logfile", str(access_log), "app:app"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
-        for _ in range(100):
+        for _ in range(300):
+            assert server.poll() is None, server.stderr.read().decode()
             try:
-                requests.get(base + "/healthz", timeout=1)
+                requests.get(base + "/healthz", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.1)
         browser = requests.Session()
         page = browser.get(f"{base}/signin/{token}", timeout=10)

@@ -88,6 +88,9 @@ class Attendee(InterestsMixin, db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"),
                                                         index=True)
     claimed_at: Mapped[datetime | None]
+    # Stored in the session cookie beside the id: bumping it (an emailed sign-in, "sign out everywhere")
+    # ends every session signed in before (conference/auth/__init__.py).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Name, school and district folded to ASCII (conference/names.py) for search, and the name's
     # letters for sorting: kept with every write, so both databases search and sort alike.
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask import current_app, g, make_response, redirect, render_template, request, url_for
 
-from conference.auth import bp, sign_in, sign_in_organizer, sign_out
+from conference.auth import bp, end_every_session, login_required, sign_in, sign_in_organizer, sign_out
 from conference.auth.forms import ConfirmForm, SignInForm
 from conference.auth.operations import (attendees_for_email, issue_organizer_token, issue_sign_in_token,
                                         redeem_sign_in_token, safe_next, token_for)
@@ -31,7 +31,7 @@ def request_link():
         db.session.commit()
         return render_template("auth/sent.html", email=form.email.data.strip())
     status = 422 if form.errors else 200
-    return render_template("auth/request.html", form=form), status
+    return render_template("auth/request.html", form=form, ended=request.args.get("ended") == "1"), status
 
 
 def send_organizer_link(email: str, next_path: str = "") -> None:
@@ -69,6 +69,8 @@ def _confirm(token: str):
                 db.session.commit()
                 return redirect(safe_next(used.next_path) or url_for("organizer.index"), 303)
             claimed = used.attendee.claimed_at is not None and used.attendee.claimed_at >= used.created_at
+            # A sign-in by link proves the mailbox: sessions from before (perhaps someone else's) end.
+            end_every_session(used.attendee)
             sign_in(used.attendee)
             db.session.commit()
             return redirect(safe_next(used.next_path) or url_for("badges.mine", welcome=1 if claimed else None), 303)
@@ -88,3 +90,15 @@ def signout():
     if ConfirmForm().validate_on_submit():
         sign_out()
     return redirect(url_for("pages.home"), 303)
+
+
+@bp.post("/signout/everywhere")
+@login_required
+def signout_everywhere():
+    """End every session of mine, on every device (this one too)."""
+    if ConfirmForm().validate_on_submit():
+        end_every_session(g.attendee)
+        db.session.commit()
+        sign_out()
+        return redirect(url_for("auth.request_link", ended=1), 303)
+    return redirect(url_for("pages.me"), 303)

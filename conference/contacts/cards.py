@@ -33,7 +33,7 @@ SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.h
        EXISTS (SELECT 1 FROM connection m WHERE m.owner_id = s.id AND m.contact_id = v.id)
 FROM attendee s
 JOIN conference sc ON sc.id = s.conference_id
-LEFT JOIN attendee v ON v.id = :viewer
+LEFT JOIN attendee v ON v.id = :viewer AND v.session_version = :version
 LEFT JOIN conference vc ON vc.id = v.conference_id
 LEFT JOIN connection cn ON cn.owner_id = v.id AND cn.contact_id = s.id
 WHERE s.badge_code = :code
@@ -177,8 +177,9 @@ def _interests(value) -> list[InterestRow]:
             for interest_id, offers, seeks, name, position in _json(value)]
 
 
-def card_for(code: str, viewer_id: int | None, for_update: bool = False) -> Card | None:
+def card_for(code: str, viewer_id: int | None, for_update: bool = False, version: int = 0) -> Card | None:
     """The card behind a (normalised) badge code as `viewer_id` sees it; None if no badge has it.
+    A session whose `version` is not the viewer's (signed out everywhere) views it signed out.
 
     To look (for_update False) it is read outside a transaction, which spares the BEGIN and
     ROLLBACK round trips; to save, inside the session's transaction, on the connection the save uses."""
@@ -186,7 +187,7 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False) -> Card
     statement = _statements.get(dialect)
     if statement is None:
         statement = _statements[dialect] = _statement(dialect)
-    params = {"code": code, "viewer": viewer_id or 0}
+    params = {"code": code, "viewer": viewer_id or 0, "version": version}
     if for_update:
         row = db.session.connection().execute(statement, params).first()
     else:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from conference.auth import login_required, to_sign_in
+from conference.auth import login_required, session_viewer, to_sign_in
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
 from conference.contacts import bp
@@ -32,7 +32,8 @@ def _find_card(code: str, for_update: bool = False, missing: str | None = None):
     except MalformedCode as bad:
         ratelimits.badge_missed()
         return None, _unknown_code(code, missing or str(bad))
-    found = card_for(normal, session.get("attendee_id"), for_update)
+    viewer_id, version = session_viewer()
+    found = card_for(normal, viewer_id, for_update, version)
     if found is None:
         ratelimits.badge_missed()
     if found is None and missing:
