@@ -71,7 +71,14 @@ class Attendee(InterestsMixin, db.Model):
     conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
     badge_code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    # NULL on a provisional row: someone joined with an address another profile here holds, and is
+    # offered (by a link to that address) to sign in to it instead.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # An address waiting for its owner to open the link we sent to it (a change of email, or the
+    # address a provisional row joined with); it becomes `email` only then.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # When a link sent to `email` was opened: until then the address is unproven (anyone can type one).
+    email_verified_at: Mapped[datetime | None]
     role: Mapped[str] = mapped_column(String(32))
     school: Mapped[str] = mapped_column(String(160), default="")
     district: Mapped[str] = mapped_column(String(160), default="")
@@ -105,6 +112,11 @@ class Attendee(InterestsMixin, db.Model):
     def has_joined(self) -> bool:
         """Joined by themselves, or claimed the profile an organizer imported."""
         return self.import_batch_id is None or self.claimed_at is not None
+
+    @property
+    def provisional(self) -> bool:
+        """Joined with an address another profile here holds: they hold no address of their own yet."""
+        return self.email is None
 
     @property
     def role_label(self) -> str:

@@ -18,6 +18,8 @@ from conference.interests.operations import match_between
 from conference.interests.models import Interest
 from conference.privacy.operations import is_retired
 from conference import ratelimits
+from conference.auth.links import send_claim_link
+from conference.tasks import enqueue
 
 
 def _unknown_code(typed: str, message: str):
@@ -65,6 +67,19 @@ def card(code: str):
     """A badge's card: who this is, what we share, and Save with a note."""
     found, instead = _find_card(code)
     return instead or _card_page(found, saved=bool(request.args.get("saved")))
+
+
+@bp.post("/c/<code>/claim")
+@ratelimits.claim_request
+def claim(code: str):
+    """"Is this you?": a sign-in link to the address the organizer has for this badge. The same answer
+    whatever the code, and the lookup happens in the worker."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            enqueue(send_claim_link, normalise(code))
+        except MalformedCode:
+            pass
+    return render("contacts/claim_sent.html", code=code[:40])
 
 
 @bp.post("/c/<code>/save")

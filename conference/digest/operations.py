@@ -176,6 +176,9 @@ def _send_each(pending: list[int], conference_id: int, today: date | None, repor
             continue
         attendee, connections, follow_ups = batch[attendee_id]
         email = attendee.email
+        if email is None:  # a provisional profile: no address of its own to write to
+            report.nothing_to_send += 1
+            continue
         try:
             digest = build_digest(attendee, today, connections, follow_ups)
             if digest.empty:

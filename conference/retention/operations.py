@@ -114,7 +114,7 @@ def _notify(conference: Conference, record: RetentionRecord, today: date, report
         record.notices_sent_on = today
     db.session.commit()
     pending = list(db.session.scalars(
-        select(Attendee.id).where(Attendee.conference_id == conference_id,
+        select(Attendee.id).where(Attendee.conference_id == conference_id, Attendee.email.is_not(None),
                                   ~exists().where(RetentionNotice.attendee_id == Attendee.id))
         .order_by(Attendee.id)))
     for attendee_id in pending:
