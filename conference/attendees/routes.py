@@ -7,6 +7,7 @@ from conference.attendees.forms import ProfileForm
 from conference.attendees.operations import conference_by_slug, interest_choices, join_conference, update_profile
 from conference.auth import login_required, sign_in
 from conference.auth.links import send_email_change_link, send_joined_again_link
+from conference.contacts.cold import carry_cold_scans, cold_scans, waiting_in
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.htmx import render
@@ -43,15 +44,16 @@ def join(slug: str):
             db.session.commit()
             if attendee.provisional:  # the address is in use here: a link to it, and the same answer as ever
                 enqueue(send_joined_again_link, conference.id, attendee.pending_email)
+            opened = cold_scans()
             sign_in(attendee)
-            return redirect(url_for("badges.mine", welcome=1), 303)
+            return carry_cold_scans(attendee, opened) or redirect(url_for("badges.mine", welcome=1), 303)
         except DomainError as error:
             db.session.rollback()
             _merge_errors(form, error)
     if form.errors or form.form_errors:
         status = 422
     return render("attendees/profile.html", "profile_form", status=status, form=form, conference=conference,
-                  interests=interest_choices(conference), joining=True)
+                  interests=interest_choices(conference), joining=True, waiting=waiting_in(conference.id, cold_scans()))
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from conference.auth.forms import ConfirmForm, SignInForm
 from conference.auth.addresses import merge_provisional, take_address
 from conference.auth.links import send_sign_in_links
 from conference.auth.operations import redeem_sign_in_token, safe_next, token_for
+from conference.contacts.cold import carry_cold_scans, cold_scans
 from conference.errors import DomainError
 from conference.extensions import db
 from conference import ratelimits
@@ -62,10 +63,12 @@ def _confirm(token: str):
                 merge_provisional(carried, attendee)
             # A sign-in by link proves the mailbox: sessions from before (perhaps someone else's) end.
             end_every_session(attendee)
+            opened = cold_scans()
             sign_in(attendee)
             db.session.commit()
             welcome = 1 if claimed or carried is not None else None
-            return redirect(safe_next(used.next_path) or url_for("badges.mine", welcome=welcome), 303)
+            return (carry_cold_scans(attendee, opened)
+                    or redirect(safe_next(used.next_path) or url_for("badges.mine", welcome=welcome), 303))
         found = token_for(token)
     except DomainError as error:
         db.session.rollback()
