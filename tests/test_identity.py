@@ -308,3 +308,16 @@ def test_the_console_sends_claim_emails_and_counts_the_claims(app, client, outbo
     assert "<strong>1</strong> of 3 imported registrants have claimed" in page.text
     assert "2 claim emails are on the way" in page.text
     assert app.test_client().post(f"/organize/{conference.slug}/claim-emails", data={"which": "all"}).status_code in (302, 403)
+
+
+def test_a_provisional_profile_sees_its_own_pending_address_and_no_none(app, outbox):
+    conference = make_conference()
+    make_attendee(conference, email="ana@school.example.org")
+    phone = app.test_client()
+    phone.post(f"/{conference.slug}/join", data=join_form(conference, email="ana@school.example.org"))
+    data = phone.get("/me/data.json").get_json()["profile"]
+    assert data["email"] is None and data["pending_email"] == "ana@school.example.org"
+    assert data["email_verified_at"] is None
+    assert 'value="ana@school.example.org"' in phone.get("/me/profile").text
+    digest = phone.get("/me/digest")
+    assert digest.status_code == 200 and "None" not in digest.text
