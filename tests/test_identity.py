@@ -5,7 +5,6 @@ import re
 import statistics
 import time
 
-import pytest
 from sqlalchemy import func, select
 
 from conference import create_app
