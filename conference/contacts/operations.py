@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import DateTime, bindparam, exists, func, select, text
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from conference.attendees.models import Attendee, Channel
+from conference.attendees.models import ROLES, Attendee, Channel
 from conference.contacts.cards import Card, Saved, shown_channels
 from conference.contacts.models import Connection
 from conference.errors import DomainError
@@ -135,15 +136,44 @@ def remove_contact(owner: Attendee, connection_id: int) -> None:
     db.session.flush()
 
 
-def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = None) -> list[Connection]:
-    """The owner's contacts, newest first, matching a search over name, school, district, note and tags
-    (every word somewhere, accents and case aside)."""
-    contact = aliased(Attendee)
+@dataclass(frozen=True, slots=True)
+class Listed:
+    """A person as a list shows them: name, role and school, and the code to save them back."""
+
+    id: int
+    name: str
+    role: str
+    school: str
+    badge_code: str
+
+    @property
+    def role_label(self) -> str:
+        return ROLES.get(self.role, self.role)
+
+
+@dataclass(frozen=True, slots=True)
+class ListedContact:
+    """One line of my contacts: the contact (None once they deleted their account) and my note."""
+
+    id: int
+    note: str
+    contact: Listed | None
+
+
+def _listed(row, prefix: str = "") -> Listed | None:
+    if row._mapping[f"{prefix}id"] is None:
+        return None
+    return Listed(*(row._mapping[f"{prefix}{name}"] for name in Listed.__slots__))
+
+
+def _contacts_statement(owner: Attendee, query: str, interest_id: int | None, columns):
+    """SELECT `columns(contact)` of the owner's connections (their contacts outer-joined as `contact`), newest
+    first, matching a search over name, school, district, note and tags (every word somewhere, accents
+    and case aside) and an interest; None when the search matches nothing."""
+    contact = aliased(Attendee, name="contact")
     # Outer join: a contact who deleted their account stays in the list as "removed attendee".
-    stmt = (select(Connection).outerjoin(contact, Connection.contact_id == contact.id)
+    stmt = (select(*columns(contact)).select_from(Connection).outerjoin(contact, Connection.contact_id == contact.id)
             .where(Connection.owner_id == owner.id)
-            .options(selectinload(Connection.contact).selectinload(Attendee.interests),
-                     selectinload(Connection.contact).selectinload(Attendee.channels))
             .order_by(Connection.created_at.desc(), Connection.id.desc()))
     words = search_words(query)
     if words:
@@ -155,25 +185,49 @@ def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = Non
         ids = [connection_id for connection_id, key, note, tags in found
                if matches(" ".join((key or "", fold(note), fold(tags))), words)]
         if not ids:
-            return []
+            return None
         stmt = stmt.where(Connection.id.in_(ids))
     if interest_id:
         stmt = stmt.where(exists().where(AttendeeInterest.attendee_id == contact.id,
                                          AttendeeInterest.interest_id == interest_id))
-    return list(db.session.scalars(stmt))
+    return stmt
 
 
-def savers_of(attendee: Attendee) -> tuple[int, list[Attendee]]:
+def _person_columns(person, prefix: str = "") -> list:
+    return [getattr(person, name).label(f"{prefix}{name}") for name in Listed.__slots__]
+
+
+def contacts_for(owner: Attendee, query: str = "", interest_id: int | None = None) -> list[Connection]:
+    """The owner's contacts as ORM rows with everything an export writes (channels, interests)."""
+    stmt = _contacts_statement(owner, query, interest_id, lambda contact: [Connection])
+    if stmt is None:
+        return []
+    return list(db.session.scalars(stmt.options(
+        selectinload(Connection.contact).selectinload(Attendee.interests),
+        selectinload(Connection.contact).selectinload(Attendee.channels))))
+
+
+def contact_list(owner: Attendee, query: str = "", interest_id: int | None = None) -> list[ListedContact]:
+    """The owner's contacts as the contacts page lists them: one statement, plain rows."""
+    stmt = _contacts_statement(owner, query, interest_id, lambda contact: [
+        Connection.id.label("connection_id"), Connection.note, *_person_columns(contact, "contact_")])
+    if stmt is None:
+        return []
+    return [ListedContact(row.connection_id, row.note or "", _listed(row, "contact_"))
+            for row in db.session.execute(stmt)]
+
+
+def savers_of(attendee: Attendee) -> tuple[int, list[Listed]]:
     """How many people saved `attendee`, and those not saved back yet (newest first)."""
     total = db.session.scalar(select(func.count()).select_from(Connection)
                               .where(Connection.contact_id == attendee.id)) or 0
     # Without NULLs ("removed attendee" rows): NOT IN a list holding NULL matches nothing.
     mine = select(Connection.contact_id).where(Connection.owner_id == attendee.id, Connection.contact_id.is_not(None))
-    pending = db.session.scalars(
-        select(Attendee).join(Connection, Connection.owner_id == Attendee.id)
+    pending = db.session.execute(
+        select(*_person_columns(Attendee)).join(Connection, Connection.owner_id == Attendee.id)
         .where(Connection.contact_id == attendee.id, Attendee.id.not_in(mine))
         .order_by(Connection.created_at.desc()))
-    return total, list(pending)
+    return total, [_listed(row) for row in pending]
 
 
 def visible_channels(subject: Attendee | None, viewer: Attendee | None) -> list[Channel]:

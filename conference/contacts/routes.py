@@ -10,7 +10,7 @@ from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.cold import remember_cold_scan, saved_from_badges
 from conference.contacts.forms import NoteForm, SaveContactForm
-from conference.contacts.operations import (contacts_for, owned_connection, remove_contact, save_from_card, savers_of,
+from conference.contacts.operations import (contact_list, owned_connection, remove_contact, save_from_card, savers_of,
                                             update_note, visible_channels)
 from conference.errors import DomainError
 from conference.extensions import db, htmx
@@ -146,10 +146,10 @@ def _contacts_page(save_back_error: str | None = None, status: int = 200):
                                         .order_by(Interest.position, Interest.name)))
     from_badges = saved_from_badges() if request.args.get("from_badges") else []
     response = render("contacts/index.html", None if save_back_error else "contact_list", status=status,
-                      contacts=contacts_for(me, query, interest_id), query=query, interest_id=interest_id,
+                      contacts=contact_list(me, query, interest_id), query=query, interest_id=interest_id,
                       interests=interests, saved_me=total, savers=savers, save_back_form=ConfirmForm(),
                       save_back_error=save_back_error,
-                      from_badges=[c for c in contacts_for(me) if c.id in from_badges] if from_badges else [])
+                      from_badges=[c for c in contact_list(me) if c.id in from_badges] if from_badges else [])
     if save_back_error:  # answering a POST elsewhere: the address bar shows this page, not the POST's URL
         response.headers["HX-Push-Url"] = url_for("contacts.index")
     return response
