@@ -217,10 +217,44 @@ def test_sign_in_answers_known_and_unknown_addresses_alike_in_time(tmp_path, _sc
         assert huey.pending_count() == 2 * 220 and not (tmp_path / "outbox").exists()
         ratio = statistics.median(known) / statistics.median(unknown)
         z = mann_whitney_z(known, unknown)
+        print(f"/signin medians: known {statistics.median(known) * 1000:.2f} ms, unknown "
+              f"{statistics.median(unknown) * 1000:.2f} ms, ratio {ratio:.3f}, z {z:.2f}")
         # Same work for both: medians within 25% of each other, and no difference a rank test can
         # tell at the 0.1% level (|z| < 3.3) on top of the machine's noise.
         assert 0.8 < ratio < 1.25, (ratio, z)
         assert abs(z) < 3.3 or 0.9 < ratio < 1.1, (ratio, z)
+        huey.flush()
+        empty_database()
+        db.engine.dispose()
+
+
+def test_joining_with_an_address_in_use_takes_as_long_as_a_fresh_join(tmp_path, _schema):
+    """Same page, same status, and no time difference to measure (the mail is only enqueued)."""
+    app = create_app(test_config(tmp_path, TASKS_IMMEDIATE=False,
+                                 TASK_QUEUE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}"))
+    with app.app_context():
+        if not ON_POSTGRES:
+            db.create_all()
+        conference = make_conference()
+        make_attendee(conference, email="known@school.example.org")
+        times = {"fresh": [], "taken": []}
+        for n in range(130):
+            for kind, samples in times.items():
+                email = f"new{n}@school.example.org" if kind == "fresh" else "known@school.example.org"
+                phone = app.test_client()
+                started = time.perf_counter()
+                response = phone.post(f"/{conference.slug}/join", data=join_form(conference, email=email))
+                elapsed = time.perf_counter() - started
+                assert (response.status_code, response.headers["Location"]) == (303, "/me/badge?welcome=1")
+                if n >= 10:  # the first ones warm up both paths
+                    samples.append(elapsed)
+        fresh, taken = times.values()
+        assert huey.pending_count() == 260  # one task per join, whatever the address
+        ratio = statistics.median(taken) / statistics.median(fresh)
+        z = mann_whitney_z(taken, fresh)
+        print(f"join medians: fresh {statistics.median(fresh) * 1000:.2f} ms, address in use "
+              f"{statistics.median(taken) * 1000:.2f} ms, ratio {ratio:.3f}, z {z:.2f}")
+        assert 0.8 < ratio < 1.25, (ratio, z)
         huey.flush()
         empty_database()
         db.engine.dispose()

@@ -42,8 +42,8 @@ def join(slug: str):
         try:
             attendee = join_conference(conference, form.to_input())
             db.session.commit()
-            if attendee.provisional:  # the address is in use here: a link to it, and the same answer as ever
-                enqueue(send_joined_again_link, conference.id, attendee.pending_email)
+            # Whatever the address, one task: it mails a link there if the address is in use here.
+            enqueue(send_joined_again_link, attendee.id)
             opened = cold_scans()
             sign_in(attendee)
             return carry_cold_scans(attendee, opened) or redirect(url_for("badges.mine", welcome=1), 303)

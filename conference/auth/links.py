@@ -54,10 +54,14 @@ def send_sign_in_links(email: str, next_path: str = "") -> None:
 
 
 @task(retries=3, retry_delay=60)
-def send_joined_again_link(conference_id: int, email: str) -> None:
-    """Someone joined with an address a profile here holds: a link to that address signs in to it
-    (and brings along what the new, provisional profile saved, on the phone that opens it)."""
-    attendee = holder_of(conference_id, email)
+def send_joined_again_link(joined_id: int) -> None:
+    """After every join (so that a join takes as long whatever the address): if the newcomer's address
+    is held by another profile here, a link to that address signs in to it (and brings along what the
+    provisional profile saved, on the phone that opens it)."""
+    joined = db.session.get(Attendee, joined_id)
+    if joined is None or not joined.provisional:
+        return
+    attendee = holder_of(joined.conference_id, joined.pending_email)
     if attendee is None:
         return
     minutes = _minutes()
