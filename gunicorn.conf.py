@@ -15,3 +15,5 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 worker_class = "gthread"
 bind = f"0.0.0.0:{os.environ.get('PORT') or 8000}"
 accesslog = "-"
+# Sign-in tokens travel in a path (/signin/<token>): the access log writes them as [redacted].
+logger_class = "conference.gunicorn_logging.RedactingLogger"

@@ -21,8 +21,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     app.config.update(overrides or {})
 
-    from conference import security
+    from conference import security, urls
     security.init_app(app)
+    urls.init_app(app)
 
     from conference import tasks
     tasks.init_app(app)
@@ -104,7 +105,9 @@ def _template_globals(app: Flask) -> None:
 
     app.jinja_env.globals["url_for"] = cached_url_for
     from conference.attendees.channels import channel_display, channel_href
-    app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display, csrf_field=csrf_field)
+    from conference.urls import public_url
+    app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display, csrf_field=csrf_field,
+                                 public_url=public_url)
 
 
 def csrf_field() -> Markup:

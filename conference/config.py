@@ -97,6 +97,8 @@ def from_environment(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(database_url),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(database_url, env),
         "PUBLIC_BASE_URL": env.get("PUBLIC_BASE_URL", "").rstrip("/"),
+        # More host names requests may carry besides PUBLIC_BASE_URL's (comma-separated): conference/urls.py.
+        "TRUSTED_HOSTS": env.get("TRUSTED_HOSTS", ""),
         "MAIL_SERVER": env.get("MAIL_SERVER", ""),
         "MAIL_PORT": int(env.get("MAIL_PORT", "587")),
         "MAIL_USERNAME": env.get("MAIL_USERNAME", ""),

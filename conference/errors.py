@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import SecurityError
 
 from conference import ratelimits
 
@@ -30,6 +31,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(400)
     def bad_request(error):
+        if isinstance(error, SecurityError):
+            # A Host that is not ours (TRUSTED_HOSTS, conference/urls.py): no links can be built for it,
+            # so a page that needs none.
+            return render_template("wrong_host.html"), 400
         return page(400, "That request did not make sense", "Go back and try again.")
 
     @app.errorhandler(403)

@@ -24,6 +24,13 @@ def mail_address(email: str) -> str:
         return email
 
 
+def masked(email: str) -> str:
+    """An address as logs may show it: 'a…@school.example.org' (enough to tell a domain's mail apart,
+    not enough to read who)."""
+    local, at, domain = (email or "").rpartition("@")
+    return f"{local[:1]}…@{domain}" if at else "…"
+
+
 Attachment = tuple[str, str | bytes, str]  # (filename, content, mimetype), e.g. ("contacts.vcf", text, "text/vcard")
 
 
@@ -34,7 +41,7 @@ def send_mail(to: str, subject: str, body: str, attachment: Attachment | None = 
     try:
         _deliver_later(to, subject, body, attachment)
     except QUEUE_ERRORS:
-        current_app.logger.warning("The task queue is unreachable: sending the mail to %s at once", to)
+        current_app.logger.warning("The task queue is unreachable: sending the mail to %s at once", masked(to))
         deliver(to, subject, body, attachment)
 
 
@@ -44,7 +51,7 @@ def _deliver_later(to: str, subject: str, body: str, attachment: Attachment | No
 
 
 def deliver(to: str, subject: str, body: str, attachment: Attachment | None = None) -> None:
-    """Send a plain-text message now, or drop it into the outbox folder and the log."""
+    """Send a plain-text message now, or (in development and tests) drop it into the outbox folder."""
     config = current_app.config
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
@@ -65,13 +72,22 @@ def deliver(to: str, subject: str, body: str, attachment: Attachment | None = No
             if config["MAIL_USERNAME"]:
                 smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
             smtp.send_message(message)
+        _log_sent(to, subject, "smtp")
         return
+    if config.get("APP_ENV") == "production" and not config.get("TESTING"):
+        # A production server never keeps mail (and the sign-in links in it) in a folder.
+        raise RuntimeError("MAIL_SERVER is not set: production sends mail over SMTP only.")
     outbox = Path(config["MAIL_OUTBOX"])
     outbox.mkdir(parents=True, exist_ok=True)
     safe_to = "".join(ch if ch.isalnum() else "_" for ch in to)[:60]
     path = outbox / f"{time.time_ns()}-{safe_to}.eml"
     path.write_bytes(bytes(message))
-    current_app.logger.warning("Mail to %s (outbox %s):\n%s\n%s", to, path.name, subject, body)
+    _log_sent(to, subject, "development outbox")
+
+
+def _log_sent(to: str, subject: str, how: str) -> None:
+    # That a mail went, never its body: a body can hold a live sign-in link.
+    current_app.logger.info("Mail sent to %s (%s): %s", masked(to), how, subject)
 
 
 def outbox_messages(outbox: str | Path) -> list[EmailMessage]:

@@ -40,6 +40,11 @@ DEFAULTS = {
     # POST /signin: emails asked for one address, and requests from one IP
     "RATELIMIT_SIGNIN_PER_ADDRESS": "3 per 10 minutes; 10 per day",
     "RATELIMIT_SIGNIN_PER_IP": "2000 per 10 minutes; 20000 per day",
+    # POST /me/profile: profile changes (each may mail a link to a new address), per signed-in attendee
+    "RATELIMIT_PROFILE_UPDATES": "20 per 10 minutes; 100 per day",
+    # POST /c/<code>/claim: "Is this you? Email me a sign-in link", per badge and per IP (a venue's phones)
+    "RATELIMIT_CLAIMS_PER_BADGE": "3 per 10 minutes; 10 per day",
+    "RATELIMIT_CLAIMS_PER_IP": "2000 per 10 minutes; 20000 per day",
     # POST /<slug>/join
     "RATELIMIT_JOINS_PER_IP": "3000 per 10 minutes; 30000 per day",
     # POST /scan/sync: each scan in a batch costs one
@@ -144,6 +149,23 @@ def sign_in_request(view):
 def join(view):
     """Limits on creating attendees: per IP, sized for a keynote's "join now" behind one address."""
     return limiter.limit(_configured("RATELIMIT_JOINS_PER_IP"), key_func=client_ip, methods=["POST"])(view)
+
+
+def profile_update(view):
+    """Limits on changing a profile: per signed-in attendee (each change of email mails a link)."""
+    return limiter.limit(_configured("RATELIMIT_PROFILE_UPDATES"), key_func=person, methods=["POST"])(view)
+
+
+def _claimed_badge() -> str:
+    return "badge:" + (request.view_args or {}).get("code", "")[:40].upper()
+
+
+def claim_request(view):
+    """Limits on asking for a claim link: per badge (its owner's inbox), and per IP sized for a venue."""
+    return _apply(view, [
+        limiter.limit(_configured("RATELIMIT_CLAIMS_PER_BADGE"), key_func=_claimed_badge, methods=["POST"]),
+        limiter.limit(_configured("RATELIMIT_CLAIMS_PER_IP"), key_func=client_ip, methods=["POST"]),
+    ])
 
 
 def batch_size() -> int:

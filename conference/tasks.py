@@ -74,6 +74,15 @@ def task(**options):
     return decorate
 
 
+def enqueue(queued_task, *args) -> None:
+    """Have the worker run `queued_task(*args)`; with the queue unreachable (its Redis down), run it now."""
+    try:
+        queued_task(*args)
+    except QUEUE_ERRORS:
+        logging.getLogger(__name__).warning("The task queue is unreachable: running %s now", queued_task.name)
+        queued_task.call_local(*args)
+
+
 def periodic_task(schedule, **options):
     """A Huey periodic task (schedule: huey.crontab(...)), in an app context like `task`.
 

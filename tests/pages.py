@@ -52,6 +52,7 @@ PAGES: list[Page] = [
     Page("code-error", "badges.enter", ANON, _p("/code?code=not-a-code"), status=422),
     Page("card-signed-out", "contacts.card", ANON, _p("/c/{w.other_code}")),
     Page("card-not-found", "contacts.card", ANON, _p("/c/ZZZZ-ZZZZ-ZZZZ"), status=404),
+    Page("card-unclaimed", "contacts.card", ANON, _p("/c/{w.unclaimed_code}")),
     Page("not-found", None, ANON, _p("/no-such-page"), status=404),
     # Signed in as an attendee: the core loop.
     Page("badge", "badges.mine", ATTENDEE, _p("/me/badge?welcome=1")),
@@ -106,6 +107,9 @@ EXEMPT: dict[str, str] = {
     "contacts.save": "POST only; its result is checked as the 'card-saved' page and in tests/browser/test_keyboard.py",
     "contacts.delete": "POST only; redirects to the contacts page",
     "auth.signout": "POST only; redirects to the home page",
+    "auth.signout_everywhere": "POST only; redirects to the 'signin' page (its 'ended' notice: tests/test_sessions.py)",
+    "contacts.claim": "POST only; answers a 'check your email' page (tests/test_identity.py), as 'signin' does",
+    "organizer.claim_emails": "POST only; redirects to the 'organize-registrants' page",
     "exports.csv_file": "a file download (.csv)",
     "badges.dismiss_home_screen_hint": "POST only; redirects to the badge page (or an empty htmx swap)",
     "exports.one_vcard": "a file download (.vcf)",
@@ -193,6 +197,15 @@ def _organizer(world: SimpleNamespace, conference) -> None:
     from conference.organizer.importer import keep_upload
     export = Path(__file__).parent / "data" / "registrations" / "eventbrite-attendees.csv"
     upload = keep_upload(conference, organizer, export.name, export.read_bytes())
+    from conference.badges.codes import display
+    from conference.organizer.models import ImportBatch
+    from tests.factories import make_attendee
+    batch = ImportBatch(conference_id=conference.id, organizer_id=organizer.id, filename="registrants.csv")
+    db.session.add(batch)
+    db.session.flush()
+    unclaimed = make_attendee(conference, name="Thanh Nguyễn", school="Riverside K–8 Academy")
+    unclaimed.import_batch_id = batch.id  # imported by the organizer, not claimed: "Is this you?"
+    world.unclaimed_code = display(unclaimed.badge_code)
     db.session.commit()
     world.organizer_id, world.badge_job_id, world.import_token = organizer.id, job.id, upload.id
 

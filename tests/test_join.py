@@ -108,12 +108,14 @@ def test_share_switch_off_hides_channel(client):
     assert ana.channel("x").visibility == "anyone"
 
 
-def test_same_email_cannot_join_twice(client):
+def test_an_address_in_use_joins_provisionally_and_keeps_its_one_row(client, outbox):
     conference = make_conference()
-    make_attendee(conference, email="ana@school.example.org")
+    ana = make_attendee(conference, email="ana@school.example.org")
     response = client.post(f"/{conference.slug}/join", data=join_form(conference, email="ANA@school.example.org"))
-    assert response.status_code == 422
-    assert "already joined" in response.text
+    assert response.status_code == 303 and response.headers["Location"] == "/me/badge?welcome=1"
+    rows = db.session.scalars(select(Attendee).where(Attendee.email == "ana@school.example.org")).all()
+    assert [a.id for a in rows] == [ana.id]  # one profile holds the address
+    assert outbox()[-1]["To"] == "ana@school.example.org"
 
 
 def test_unknown_conference_is_404(client):

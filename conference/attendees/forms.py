@@ -120,8 +120,9 @@ class ProfileForm(FlaskForm):
 
     def fill_from(self, attendee) -> None:
         """Prefill for editing (GET only)."""
-        for key in ("name", "email", "role", "school", "district", "state"):
+        for key in ("name", "role", "school", "district", "state"):
             self[key].data = getattr(attendee, key)
+        self.email.data = attendee.email or attendee.pending_email  # a provisional profile's: what they typed
         self.grade_band.data = attendee.grade_band or ""
         self.years_in_role.data = attendee.years_in_role
         self.offers.data = set(attendee.offers)
@@ -129,7 +130,7 @@ class ProfileForm(FlaskForm):
         for kind in CHANNELS:
             channel = attendee.channel(kind)
             self[f"ch_{kind}"].data = channel.value if channel else ""
-            if kind == "email" and channel and channel.value == attendee.email:
+            if kind == "email" and channel and channel.value == self.email.data:
                 self.ch_email.data = ""
             self[f"ch_{kind}_share"].data = channel.visibility if channel else self[f"ch_{kind}_share"].default
         self.hidden.data = attendee.hidden

@@ -72,7 +72,14 @@ class Attendee(InterestsMixin, db.Model):
     conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id", ondelete="CASCADE"), index=True)
     badge_code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(120))
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    # NULL on a provisional row: someone joined with an address another profile here holds, and is
+    # offered (by a link to that address) to sign in to it instead.
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    # An address waiting for its owner to open the link we sent to it (a change of email, or the
+    # address a provisional row joined with); it becomes `email` only then.
+    pending_email: Mapped[str | None] = mapped_column(String(254))
+    # When a link sent to `email` was opened: until then the address is unproven (anyone can type one).
+    email_verified_at: Mapped[datetime | None]
     role: Mapped[str] = mapped_column(String(32))
     school: Mapped[str] = mapped_column(String(160), default="")
     district: Mapped[str] = mapped_column(String(160), default="")
@@ -89,6 +96,9 @@ class Attendee(InterestsMixin, db.Model):
     import_batch_id: Mapped[int | None] = mapped_column(ForeignKey("import_batch.id", ondelete="SET NULL"),
                                                         index=True)
     claimed_at: Mapped[datetime | None]
+    # Stored in the session cookie beside the id: bumping it (an emailed sign-in, "sign out everywhere")
+    # ends every session signed in before (conference/auth/__init__.py).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # Name, school and district folded to ASCII (conference/names.py) for search, and the name's
     # letters for sorting: kept with every write, so both databases search and sort alike.
     search_key: Mapped[str] = mapped_column(Text, default="", server_default="")
@@ -109,6 +119,11 @@ class Attendee(InterestsMixin, db.Model):
     @classmethod
     def _has_joined_expression(cls):
         return or_(cls.import_batch_id.is_(None), cls.claimed_at.is_not(None))
+
+    @property
+    def provisional(self) -> bool:
+        """Joined with an address another profile here holds: they hold no address of their own yet."""
+        return self.email is None
 
     @property
     def role_label(self) -> str:

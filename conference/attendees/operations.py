@@ -95,12 +95,6 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
         except BadChannel as bad:
             errors[f"channel:{kind}"] = str(bad)
     cleaned["channels"] = channels
-    if "email" in cleaned and "email" not in errors:
-        taken = db.session.scalar(select(Attendee.id).where(
-            Attendee.conference_id == conference.id, Attendee.email == cleaned["email"]))
-        if taken and (attendee is None or taken != attendee.id):
-            errors["email"] = ("Someone already joined this conference with this email. "
-                               "If it is you, sign in with a link we email you.")
     if errors:
         first = next(iter(errors.values()))
         raise DomainError(first, errors=errors)
@@ -109,7 +103,6 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
 
 def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
     attendee.name = cleaned["name"]
-    attendee.email = cleaned["email"]
     attendee.role = profile.role
     attendee.school = cleaned["school"]
     attendee.district = cleaned["district"]
@@ -146,8 +139,17 @@ def new_badge_code() -> str:
             return code
 
 
+def _address_in_use(conference: Conference, email: str) -> bool:
+    return db.session.scalar(select(Attendee.id).where(
+        Attendee.conference_id == conference.id, Attendee.email == email)) is not None
+
+
 def join_conference(conference: Conference, profile: ProfileInput) -> Attendee:
-    """Create an attendee with a fresh badge code. Raises DomainError listing every problem."""
+    """Create an attendee with a fresh badge code. Raises DomainError listing every problem.
+
+    An address another profile here holds is never refused (that would tell anyone who holds it):
+    the newcomer gets a provisional profile, the address waiting as its `pending_email`, and the
+    caller mails that address a link to sign in to the profile that holds it."""
     if not conference.joining_open:
         raise DomainError(f"Joining {conference.name} is closed.")
     ensure_open(conference)
@@ -156,25 +158,31 @@ def join_conference(conference: Conference, profile: ProfileInput) -> Attendee:
     _apply(attendee, profile, cleaned)
     for _ in range(5):
         attendee.badge_code = new_badge_code()
+        if _address_in_use(conference, cleaned["email"]):
+            attendee.email, attendee.pending_email = None, cleaned["email"]
+        else:
+            attendee.email, attendee.pending_email = cleaned["email"], None
         try:
             with db.session.begin_nested():
                 db.session.add(attendee)
                 db.session.flush()
             return attendee
         except IntegrityError:
-            # A badge code collision (2^-60) or an email that joined a moment ago.
-            if db.session.scalar(select(Attendee.id).where(
-                    Attendee.conference_id == conference.id, Attendee.email == cleaned["email"])):
-                raise DomainError("Someone already joined this conference with this email.", field="email")
+            pass  # a badge code collision (2^-60) or the same address joining a moment ago: again
     raise DomainError("We could not make a badge just now. Please try again.")
 
 
-def update_profile(attendee: Attendee, profile: ProfileInput) -> Attendee:
-    """Change a profile; the badge code never changes."""
+def update_profile(attendee: Attendee, profile: ProfileInput) -> str | None:
+    """Change a profile; the badge code never changes. A new email is not taken at once: it waits as
+    `pending_email` for the link sent to it. Returns that new address (None if the email stays)."""
     cleaned = _check(attendee.conference, profile, attendee)
     _apply(attendee, profile, cleaned)
+    wanted = cleaned["email"]
+    changed = wanted if wanted != (attendee.email or attendee.pending_email) else None
+    if changed:
+        attendee.pending_email = changed
     db.session.flush()
-    return attendee
+    return changed
 
 
 def conference_by_slug(slug: str) -> Conference | None:

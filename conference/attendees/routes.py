@@ -6,10 +6,13 @@ from conference.attendees import bp
 from conference.attendees.forms import ProfileForm
 from conference.attendees.operations import conference_by_slug, interest_choices, join_conference, update_profile
 from conference.auth import login_required, sign_in
+from conference.auth.links import send_email_change_link, send_joined_again_link
+from conference.contacts.cold import carry_cold_scans, cold_scans, waiting_in
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.htmx import render
 from conference import ratelimits
+from conference.tasks import enqueue
 
 
 def _merge_errors(form: ProfileForm, error: DomainError) -> None:
@@ -39,21 +42,25 @@ def join(slug: str):
         try:
             attendee = join_conference(conference, form.to_input())
             db.session.commit()
+            # Whatever the address, one task: it mails a link there if the address is in use here.
+            enqueue(send_joined_again_link, attendee.id)
+            opened = cold_scans()
             sign_in(attendee)
-            return redirect(url_for("badges.mine", welcome=1), 303)
+            return carry_cold_scans(attendee, opened) or redirect(url_for("badges.mine", welcome=1), 303)
         except DomainError as error:
             db.session.rollback()
             _merge_errors(form, error)
     if form.errors or form.form_errors:
         status = 422
     return render("attendees/profile.html", "profile_form", status=status, form=form, conference=conference,
-                  interests=interest_choices(conference), joining=True)
+                  interests=interest_choices(conference), joining=True, waiting=waiting_in(conference.id, cold_scans()))
 
 
 @bp.route("/me/profile", methods=["GET", "POST"])
 @login_required
+@ratelimits.profile_update
 def edit():
-    """Change what my badge and card show."""
+    """Change what my badge and card show; a new email waits for the link we send to it."""
     me = g.attendee
     form = ProfileForm()
     if request.method == "GET":
@@ -61,8 +68,11 @@ def edit():
     status = 200
     if form.validate_on_submit():
         try:
-            update_profile(me, form.to_input())
+            new_email = update_profile(me, form.to_input())
             db.session.commit()
+            if new_email:
+                enqueue(send_email_change_link, me.id, new_email)
+                return redirect(url_for("attendees.edit", email_sent=1), 303)
             return redirect(url_for("badges.mine", saved=1), 303)
         except DomainError as error:
             db.session.rollback()
@@ -70,4 +80,6 @@ def edit():
     if form.errors or form.form_errors:
         status = 422
     return render("attendees/profile.html", "profile_form", status=status, form=form, conference=me.conference,
-                  interests=interest_choices(me.conference, me), joining=False)
+                  interests=interest_choices(me.conference, me), joining=False,
+                  email_sent=request.args.get("email_sent") == "1" and me.pending_email,
+                  email_changed=request.args.get("email_changed") == "1")

@@ -6,6 +6,7 @@ from functools import wraps
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
 from flask.ctx import _AppCtxGlobals
 
+from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
 from conference.extensions import db
@@ -19,22 +20,36 @@ def sign_in(attendee) -> None:
     session.clear()
     session.permanent = True
     session["attendee_id"] = attendee.id
+    session["session_version"] = attendee.session_version
     if organizer_id:
         session["organizer_id"] = organizer_id
 
 
 def sign_in_organizer(organizer) -> None:
     """Remember the organizer on this device; an attendee signed in here stays signed in."""
-    attendee_id = session.get("attendee_id")
+    attendee = {key: session[key] for key in ("attendee_id", "session_version") if key in session}
     session.clear()
     session.permanent = True
     session["organizer_id"] = organizer.id
-    if attendee_id:
-        session["attendee_id"] = attendee_id
+    session.update(attendee)
 
 
 def sign_out() -> None:
     session.clear()
+
+
+def session_viewer() -> tuple[int | None, int]:
+    """The attendee id this device's session names and the session version it was signed in at
+    (a cookie from before versions counts as version 0)."""
+    return session.get("attendee_id"), session.get("session_version", 0)
+
+
+def end_every_session(attendee) -> None:
+    """Bump the attendee's session version: every cookie signed in before stops working."""
+    from conference.attendees.models import Attendee
+    db.session.execute(update(Attendee).where(Attendee.id == attendee.id)
+                       .values(session_version=Attendee.session_version + 1))
+    db.session.refresh(attendee, ["session_version"])
 
 
 def to_sign_in():
@@ -54,9 +69,19 @@ def login_required(view):
 
 def _signed_in_attendee():
     from conference.attendees.models import Attendee
-    attendee_id = session.get("attendee_id") if has_request_context() else None
+    if not has_request_context():
+        return None
+    attendee_id, version = session_viewer()
+    if not attendee_id:
+        return None
     # One round trip: the person, their conference and their interests (for matches on cards).
-    return db.session.get(Attendee, attendee_id, options=[joinedload(Attendee.interests)]) if attendee_id else None
+    attendee = db.session.get(Attendee, attendee_id, options=[joinedload(Attendee.interests)])
+    if attendee is None or attendee.session_version != version:
+        # Signed out everywhere, signed in anew by link, or deleted: this cookie names nobody now.
+        session.pop("attendee_id", None)
+        session.pop("session_version", None)
+        return None
+    return attendee
 
 
 def _signed_in_organizer():

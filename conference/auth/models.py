@@ -22,6 +22,8 @@ class SignInToken(db.Model):
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     next_path: Mapped[str] = mapped_column(String(300), default="")
+    # A link that confirms a change of email: opening it makes this the attendee's address.
+    new_email: Mapped[str | None] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]

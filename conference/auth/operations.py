@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import Attendee
+from conference.auth.addresses import mark_verified
 from conference.auth.models import SignInToken
 from conference.errors import DomainError
 from conference.events.models import utcnow
@@ -31,11 +32,12 @@ def safe_next(path: str | None) -> str:
     return path[:300]
 
 
-def issue_sign_in_token(attendee: Attendee, minutes: int, next_path: str = "") -> str:
-    """A new token for `attendee`; only its hash is stored. Returns the token for the link."""
+def issue_sign_in_token(attendee: Attendee, minutes: int, next_path: str = "", new_email: str | None = None) -> str:
+    """A new token for `attendee` (confirming `new_email` as their address, if given); only its hash
+    is stored. Returns the token for the link."""
     token = secrets.token_urlsafe(32)
     db.session.add(SignInToken(attendee_id=attendee.id, token_hash=_hash(token),
-                               next_path=safe_next(next_path),
+                               next_path=safe_next(next_path), new_email=new_email,
                                expires_at=utcnow() + timedelta(minutes=minutes)))
     db.session.flush()
     return token
@@ -81,7 +83,9 @@ def redeem_sign_in_token(token: str) -> SignInToken:
     if used.rowcount != 1:
         raise DomainError("This sign-in link was already used. Each link works once: ask for a new one below.")
     attendee = found.attendee
-    if attendee is not None and attendee.import_batch_id is not None and attendee.claimed_at is None:
-        attendee.claimed_at = utcnow()  # an imported registrant claims their profile
+    if attendee is not None and found.new_email is None:
+        mark_verified(attendee)  # the link went to the attendee's address
+        if attendee.import_batch_id is not None and attendee.claimed_at is None:
+            attendee.claimed_at = utcnow()  # an imported registrant claims their profile
     db.session.flush()
     return found

@@ -4,7 +4,7 @@ from flask import abort, current_app, g, redirect, request, url_for
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
-from conference.auth.routes import public_url
+from conference.urls import public_url
 from conference.badges import bp
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.badges.qr import qr_svg

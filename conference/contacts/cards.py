@@ -24,6 +24,7 @@ _INTERESTS = """(SELECT {agg}({arr}(ai.interest_id, ai.offers, ai.seeks, i.name,
 
 _CARD = """
 SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.hidden,
+       s.import_batch_id IS NOT NULL AND s.claimed_at IS NULL,
        sc.name, sc.slug, sc.timezone, sc.closes_on, sc.retain_until,
        {subject_interests},
        (SELECT {agg}({arr}(ch.kind, ch.value, ch.visibility)) FROM channel ch WHERE ch.attendee_id = s.id),
@@ -33,7 +34,7 @@ SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.h
        EXISTS (SELECT 1 FROM connection m WHERE m.owner_id = s.id AND m.contact_id = v.id)
 FROM attendee s
 JOIN conference sc ON sc.id = s.conference_id
-LEFT JOIN attendee v ON v.id = :viewer
+LEFT JOIN attendee v ON v.id = :viewer AND v.session_version = :version
 LEFT JOIN conference vc ON vc.id = v.conference_id
 LEFT JOIN connection cn ON cn.owner_id = v.id AND cn.contact_id = s.id
 WHERE s.badge_code = :code
@@ -91,6 +92,7 @@ class Person(InterestsMixin):
     state: str = ""
     hidden: bool = False
     channels: list[ChannelRow] = field(default_factory=list)
+    claimable: bool = False  # imported by the organizer, not claimed yet: "Is this you?"
 
     @property
     def role_label(self) -> str:
@@ -177,8 +179,9 @@ def _interests(value) -> list[InterestRow]:
             for interest_id, offers, seeks, name, position in _json(value)]
 
 
-def card_for(code: str, viewer_id: int | None, for_update: bool = False) -> Card | None:
+def card_for(code: str, viewer_id: int | None, for_update: bool = False, version: int = 0) -> Card | None:
     """The card behind a (normalised) badge code as `viewer_id` sees it; None if no badge has it.
+    A session whose `version` is not the viewer's (signed out everywhere) views it signed out.
 
     To look (for_update False) it is read outside a transaction, which spares the BEGIN and
     ROLLBACK round trips; to save, inside the session's transaction, on the connection the save uses."""
@@ -186,7 +189,7 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False) -> Card
     statement = _statements.get(dialect)
     if statement is None:
         statement = _statements[dialect] = _statement(dialect)
-    params = {"code": code, "viewer": viewer_id or 0}
+    params = {"code": code, "viewer": viewer_id or 0, "version": version}
     if for_update:
         row = db.session.connection().execute(statement, params).first()
     else:
@@ -194,14 +197,14 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False) -> Card
             row = connection.execute(statement, params).first()
     if row is None:
         return None
-    (s_id, s_conference_id, name, role, school, district, state, hidden, c_name, c_slug, c_timezone, closes_on,
+    (s_id, s_conference_id, name, role, school, district, state, hidden, claimable, c_name, c_slug, c_timezone, closes_on,
      retain_until, s_interests, channels, v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags,
      saved_me) = row
     event = Event(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
     subject = Person(id=s_id, conference_id=s_conference_id, conference=event,
                      interests=_interests(s_interests), name=name, role=role, school=school or "",
                      district=district or "", state=state or "", hidden=bool(hidden),
-                     channels=[ChannelRow(*c) for c in _json(channels)])
+                     channels=[ChannelRow(*c) for c in _json(channels)], claimable=bool(claimable))
     viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
                                               conference=Event(vc_name, vc_slug), interests=_interests(v_interests))
     return Card(code=code, subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,

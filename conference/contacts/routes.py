@@ -3,11 +3,12 @@ from __future__ import annotations
 from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from conference.auth import login_required, to_sign_in
+from conference.auth import login_required, session_viewer, to_sign_in
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
 from conference.contacts import bp
 from conference.contacts.cards import card_for
+from conference.contacts.cold import remember_cold_scan, saved_from_badges
 from conference.contacts.forms import NoteForm, SaveContactForm
 from conference.contacts.operations import (contact_list, owned_connection, remove_contact, save_from_card, savers_of,
                                             update_note, visible_channels)
@@ -18,6 +19,8 @@ from conference.interests.operations import match_between
 from conference.interests.models import Interest
 from conference.privacy.operations import is_retired
 from conference import ratelimits
+from conference.auth.links import send_claim_link
+from conference.tasks import enqueue
 
 
 def _unknown_code(typed: str, message: str):
@@ -32,7 +35,8 @@ def _find_card(code: str, for_update: bool = False, missing: str | None = None):
     except MalformedCode as bad:
         ratelimits.badge_missed()
         return None, _unknown_code(code, missing or str(bad))
-    found = card_for(normal, session.get("attendee_id"), for_update)
+    viewer_id, version = session_viewer()
+    found = card_for(normal, viewer_id, for_update, version)
     if found is None:
         ratelimits.badge_missed()
     if found is None and missing:
@@ -50,7 +54,8 @@ def _card_page(found, block=None, form=None, connection=None, saved=False, statu
     subject = found.subject
     g.own_viewer = True  # the card read its viewer in its own query: `me` below, not g.attendee
     return render("contacts/card.html", block, me=found.viewer, subject=subject, form=form,
-                  connection=connection or found.connection, saved=saved, status=status,
+                  connection=connection or found.connection, saved=bool(saved), status=status,
+                  carried=saved == "badge",
                   channels=found.visible_channels, code=display(found.code),
                   same_conference=found.same_conference,
                   match=match_between(found.viewer, subject) if found.same_conference else None,
@@ -63,7 +68,24 @@ def _card_page(found, block=None, form=None, connection=None, saved=False, statu
 def card(code: str):
     """A badge's card: who this is, what we share, and Save with a note."""
     found, instead = _find_card(code)
-    return instead or _card_page(found, saved=bool(request.args.get("saved")))
+    if instead:
+        return instead
+    if found.viewer is None:  # opened before joining: saved for them once they join or sign in here
+        remember_cold_scan(found.code)
+    return _card_page(found, saved=request.args.get("saved", ""))
+
+
+@bp.post("/c/<code>/claim")
+@ratelimits.claim_request
+def claim(code: str):
+    """"Is this you?": a sign-in link to the address the organizer has for this badge. The same answer
+    whatever the code, and the lookup happens in the worker."""
+    if ConfirmForm().validate_on_submit():
+        try:
+            enqueue(send_claim_link, normalise(code))
+        except MalformedCode:
+            pass
+    return render("contacts/claim_sent.html", code=code[:40])
 
 
 @bp.post("/c/<code>/save")
@@ -122,10 +144,12 @@ def _contacts_page(save_back_error: str | None = None, status: int = 200):
     total, savers = savers_of(me)
     interests = list(db.session.scalars(select(Interest).where(Interest.conference_id == me.conference_id)
                                         .order_by(Interest.position, Interest.name)))
+    from_badges = saved_from_badges() if request.args.get("from_badges") else []
     response = render("contacts/index.html", None if save_back_error else "contact_list", status=status,
                       contacts=contact_list(me, query, interest_id), query=query, interest_id=interest_id,
                       interests=interests, saved_me=total, savers=savers, save_back_form=ConfirmForm(),
-                      save_back_error=save_back_error)
+                      save_back_error=save_back_error,
+                      from_badges=[c for c in contact_list(me) if c.id in from_badges] if from_badges else [])
     if save_back_error:  # answering a POST elsewhere: the address bar shows this page, not the POST's URL
         response.headers["HX-Push-Url"] = url_for("contacts.index")
     return response

@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -24,6 +24,7 @@ from conference.followups.models import FollowUp
 from conference.followups.operations import contact_name, due_label, open_follow_ups
 from conference.mail import deliver
 from conference.tasks import task
+from conference.urls import public_url
 
 REACH_LABELS = {"phone": "Phone", "email": "Email", "x": "X", "instagram": "Instagram", "voxer": "Voxer",
                 "linkedin": "LinkedIn", "bluesky": "Bluesky", "website": "Website"}
@@ -50,15 +51,6 @@ class SendReport:
     already_sent: int = 0
     nothing_to_send: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)    # (email, why)
-
-
-def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email, on PUBLIC_BASE_URL (works from the command line too)."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context("/", base_url=base or "http://localhost:5000"):
-        return url_for(endpoint, _external=True, **values)
 
 
 def reach_lines(fields: ContactFields) -> list[tuple[str, str]]:
@@ -94,8 +86,8 @@ def build_digest(attendee: Attendee, today: date | None = None, connections: lis
         "digest/email.txt", digest=digest, conference=conference, first_name=attendee.name.split()[0],
         reach_lines=reach_lines, due=lambda f: due_label(f.due_on, today), contact_name=contact_name,
         retain_until=long_date(conference.retain_until) if conference.retain_until else "",
-        contacts_url=absolute_url("contacts.index"), follow_ups_url=absolute_url("followups.index"),
-        circles_url=absolute_url("circles.index"))
+        contacts_url=public_url("contacts.index"), follow_ups_url=public_url("followups.index"),
+        circles_url=public_url("circles.index"))
     return digest
 
 
@@ -184,6 +176,9 @@ def _send_each(pending: list[int], conference_id: int, today: date | None, repor
             continue
         attendee, connections, follow_ups = batch[attendee_id]
         email = attendee.email
+        if email is None:  # a provisional profile: no address of its own to write to
+            report.nothing_to_send += 1
+            continue
         try:
             digest = build_digest(attendee, today, connections, follow_ups)
             if digest.empty:

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
-from flask import abort, current_app, g, make_response, redirect, request, url_for
+from flask import abort, g, make_response, redirect, request, url_for
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
@@ -18,6 +17,7 @@ from conference.followups.operations import (add_follow_up, complete, contact_na
                                              follow_ups_on, open_follow_ups, owned_follow_up, remove, reopen,
                                              to_icalendar)
 from conference.htmx import render
+from conference.urls import public_host
 
 
 def _helpers() -> dict:
@@ -122,8 +122,7 @@ def delete(follow_up_id: int):
 def calendar():
     """Open follow-ups as iCalendar: to-dos, or (?as=events) all-day reminders for calendar apps."""
     as_events = request.args.get("as") == "events"
-    host = urlsplit(current_app.config.get("PUBLIC_BASE_URL") or request.host_url).hostname or "pln-connect"
-    body = to_icalendar(g.attendee, open_follow_ups(g.attendee), as_events=as_events, host=host)
+    body = to_icalendar(g.attendee, open_follow_ups(g.attendee), as_events=as_events, host=public_host())
     response = make_response(body)
     response.mimetype = "text/calendar"
     response.charset = "utf-8"

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 
 from conference.attendees.operations import conference_by_slug
 from conference.auth.operations import issue_organizer_token
@@ -20,6 +20,7 @@ from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
 from conference.organizer.badges_pdf import write_badges
 from conference.organizer.models import LAYOUTS
 from conference.organizer.operations import create_conference, create_organizer
+from conference.urls import public_url
 
 
 def _conference(slug: str):
@@ -28,14 +29,6 @@ def _conference(slug: str):
         raise click.ClickException(f"No conference has the web address “{slug}”. "
                                    "Add --create \"Conference name\" to create it.")
     return conference
-
-
-def _base_url(option: str | None) -> str:
-    base = (option or current_app.config.get("PUBLIC_BASE_URL") or "").rstrip("/")
-    if not base:
-        raise click.ClickException("Badges hold absolute links: set PUBLIC_BASE_URL or pass --base-url "
-                                   "https://your.host")
-    return base
 
 
 @bp.cli.command("create-organizer")
@@ -59,10 +52,9 @@ def create_organizer_command(email: str, slug: str, create_name: str | None, bas
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from None
-    base = (base_url or current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000").rstrip("/")
     click.echo(f"{organizer.email} now organizes {conference.name}.")
-    click.echo(f"Sign in (works once, for 24 hours): {base}/signin/{token}")
-    click.echo(f"Later: {base}/signin with this email.")
+    click.echo(f"Sign in (works once, for 24 hours): {public_url('auth.confirm', base_url, token=token)}")
+    click.echo(f"Later: {public_url('auth.request_link', base_url)} with this email.")
 
 
 def _echo_report(result, filename: str) -> None:
@@ -143,7 +135,6 @@ def badges_pdf_command(slug: str, out: Path | None, layout: str, batch_id: int |
                        base_url: str | None) -> None:
     """Write a badge PDF for all registrants, one import, or a range of family names."""
     conference = _conference(slug)
-    base = _base_url(base_url)
     try:
         if batch_id is not None:
             ids, description = choose_attendees(conference, "batch", batch_id=batch_id)
@@ -155,8 +146,7 @@ def badges_pdf_command(slug: str, out: Path | None, layout: str, batch_id: int |
     except DomainError as error:
         raise click.ClickException(error.message) from None
     out = out or Path(f"badges-{conference.slug}.pdf")
-    with current_app.test_request_context(base_url=base):
-        template = url_for("contacts.card", code=CODE_SLOT, _external=True)
+    template = public_url("contacts.card", base_url, code=CODE_SLOT)
     badges = badge_data(conference, ids, template)
     with click.progressbar(length=len(badges), label=f"{description}: {len(badges):,} badges",
                            file=sys.stderr) as bar:

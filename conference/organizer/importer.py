@@ -15,6 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import ROLES, Attendee, name_keys
+from conference.auth.addresses import release_unproven_addresses
 from conference.badges.codes import ALPHABET, LENGTH
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
@@ -305,7 +306,9 @@ def _existing(conference: Conference, emails: list[str]) -> dict[str, _Existing]
         for row in db.session.execute(
                 select(Attendee.id, Attendee.email, Attendee.name, Attendee.role, Attendee.school, Attendee.district,
                        Attendee.state, Attendee.import_batch_id, Attendee.claimed_at)
-                .where(Attendee.conference_id == conference.id, Attendee.email.in_(chunk))):
+                .where(Attendee.conference_id == conference.id, Attendee.email.in_(chunk),
+                       # A self-joined address nobody proved is not the registrant's: they get their own row.
+                       (Attendee.import_batch_id.is_not(None)) | (Attendee.email_verified_at.is_not(None)))):
             by_id[row.id] = found[row.email] = _Existing(
                 row.id, row.name, row.role, row.school, row.district, row.state,
                 imported=row.import_batch_id is not None, claimed=row.claimed_at is not None)
@@ -434,6 +437,7 @@ def import_registrants(conference: Conference, data: bytes, filename: str = "", 
     db.session.add(batch)
     db.session.flush()
     _update(plan.changed, batch.id)
+    release_unproven_addresses(conference.id, [row.email for row in plan.new_rows])
     _insert_new(conference, plan.new_rows, batch.id, progress)
     if result.changed:
         batch.created, batch.updated = result.created, result.updated

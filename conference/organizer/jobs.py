@@ -17,13 +17,13 @@ from sqlalchemy import select, update
 
 from conference.attendees.models import ROLES, Attendee
 from conference.badges.codes import display
-from conference.digest.operations import absolute_url
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.files.operations import expired_files, is_available, store_file
 from conference.names import family_initial, family_sort_key
 from conference.organizer.badges_pdf import BadgeData, write_badges
+from conference.urls import public_url
 from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organizer
 from conference.privacy.operations import delete_files
 from conference.tasks import QUEUE_ERRORS, periodic_task, task
@@ -203,7 +203,7 @@ def recover_stalled() -> int:
         if not changed:
             restarted = [j for j in restarted if j is not job]
     db.session.commit()
-    url_template = absolute_url("contacts.card", code=CODE_SLOT)  # on PUBLIC_BASE_URL, outside any request
+    url_template = public_url("contacts.card", code=CODE_SLOT)  # on PUBLIC_BASE_URL, outside any request
     for job in restarted:
         make_badge_pdf(job.id, url_template)
     return len(restarted)

@@ -10,8 +10,9 @@ from sqlalchemy import and_, false, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from conference.attendees.models import ROLES, Attendee
+from conference.auth.links import send_claim_links
 from conference.auth.operations import issue_organizer_token
-from conference.auth.routes import public_url
+from conference.urls import public_url
 from conference.errors import DomainError
 from conference.exports.tabular import to_csv
 from conference.extensions import csrf, db
@@ -28,9 +29,10 @@ from conference.organizer.import_columns import FIELDS
 from conference.organizer.importer import (DEFAULT_MAX_BYTES, ImportOptions, choose_columns, discard_upload,
                                            import_batches, import_registrants, keep_upload, preview_import,
                                            take_upload, upload_of)
-from conference.organizer.operations import (add_interest, conference_interest, conferences_of, create_organizer,
-                                             interests_of, organizers_of, rename_interest, set_retired,
-                                             update_settings)
+from conference.organizer.operations import (add_interest, claims_of, conference_interest, conferences_of,
+                                             create_organizer, interests_of, organizers_of, rename_interest,
+                                             set_retired, unclaimed_ids, update_settings)
+from conference.tasks import enqueue
 
 PAGE_SIZE = 50
 INVITE_MINUTES = 3 * 24 * 60  # an invitation may wait in an inbox over a weekend
@@ -208,8 +210,25 @@ def registrants(conference):
     query = request.args.get("q", "").strip()[:200]
     page = db.paginate(_registrant_query(conference, query),
                        per_page=PAGE_SIZE, error_out=False)
+    sent = request.args.get("claims_sent", "")
     return render("organizer/registrants.html", "registrant_list", conference=conference, page=page, query=query,
-                  badge_form=BadgeForm(formdata=None))
+                  badge_form=BadgeForm(formdata=None), claims=claims_of(conference),
+                  claims_sent=int(sent) if sent.isdigit() else None)
+
+
+@bp.post("/<slug>/claim-emails")
+@organizer_required
+def claim_emails(conference):
+    """Email a claim link to every unclaimed registrant, or to the ticked ones (through the worker)."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    chosen = None
+    if request.form.get("which") == "chosen":
+        chosen = [int(i) for i in request.form.getlist("ids") if i.isdigit()]
+    ids = unclaimed_ids(conference, chosen)
+    if ids:
+        enqueue(send_claim_links, ids)
+    return redirect(url_for("organizer.registrants", slug=conference.slug, claims_sent=len(ids)), 303)
 
 
 @bp.route("/<slug>/import", methods=["GET", "POST"])

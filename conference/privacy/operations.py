@@ -55,6 +55,9 @@ def my_data(attendee: Attendee) -> dict:
         "conference": {"name": conference.name, "slug": conference.slug, "dates": conference.dates_label},
         "profile": {
             "name": attendee.name, "email": attendee.email, "role": attendee.role_label,
+            # An address waiting for its link to be opened (a change of email, or the one a
+            # provisional profile joined with); the date a link to `email` was opened.
+            "pending_email": attendee.pending_email, "email_verified_at": _when(attendee.email_verified_at),
             "school": attendee.school, "district": attendee.district, "state": attendee.state,
             "grade_band": attendee.grade_band_label, "years_in_role": attendee.years_in_role,
             "badge_code": display(attendee.badge_code), "joined_at": _when(attendee.joined_at),

@@ -23,6 +23,7 @@ from conference.mail import deliver
 from conference.privacy.models import RetiredBadgeCode
 from conference.privacy.operations import delete_files, delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
+from conference.urls import public_url
 from conference.tasks import once, periodic_task
 
 NOTICE_DAYS = 7
@@ -104,17 +105,16 @@ def purge_attendees(conference: Conference) -> int:
 
 def _notify(conference: Conference, record: RetentionRecord, today: date, report: RetentionReport) -> None:
     """Tell each attendee once, a week ahead, when their data goes and how to keep it."""
-    from conference.digest.operations import absolute_url
     conference_id, name = conference.id, conference.name
     goes_on = deletion_day(conference, record, today)
     values = dict(conference_name=name, retain_until=long_date(conference.retain_until),
-                  deleted_on=long_date(goes_on), contacts_url=absolute_url("contacts.index"),
-                  data_url=absolute_url("pages.me"))
+                  deleted_on=long_date(goes_on), contacts_url=public_url("contacts.index"),
+                  data_url=public_url("pages.me"))
     if record.notices_sent_on is None:
         record.notices_sent_on = today
     db.session.commit()
     pending = list(db.session.scalars(
-        select(Attendee.id).where(Attendee.conference_id == conference_id,
+        select(Attendee.id).where(Attendee.conference_id == conference_id, Attendee.email.is_not(None),
                                   ~exists().where(RetentionNotice.attendee_id == Attendee.id))
         .order_by(Attendee.id)))
     for attendee_id in pending:

@@ -22,18 +22,14 @@ from conference.scanner.forms import ScanSaveForm
 from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
 from conference.security import json_body
 from conference import ratelimits
+from conference.urls import public_origin
 
 QR_SCANNER = "vendor/qr-scanner-1.4.2"
 
 
 def _badge_origins() -> str:
-    """Where our badge links point: PUBLIC_BASE_URL and this server (the scanner accepts both)."""
-    origins = [request.host_url.rstrip("/")]
-    base = current_app.config.get("PUBLIC_BASE_URL", "")
-    if base:
-        parts = base.split("/")
-        origins.insert(0, "/".join(parts[:3]))
-    return " ".join(dict.fromkeys(origins))
+    """Where our badge links point: PUBLIC_BASE_URL's origin (scanner.js adds the page's own)."""
+    return public_origin()
 
 
 @bp.get("/scan")
