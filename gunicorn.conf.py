@@ -15,5 +15,11 @@ threads = int(os.environ.get("GUNICORN_THREADS") or 4)
 worker_class = "gthread"
 bind = f"0.0.0.0:{os.environ.get('PORT') or 8000}"
 accesslog = "-"
+# nginx keeps idle connections to the app open for its upstream keepalive_timeout (60 s by default)
+# and sends the next request on one of them. gunicorn's own default closes an idle connection after
+# 2 s: a request nginx sent just then fails, and nginx retries only what is safe to send twice, so
+# a save answered 502 (seen in bench/keynote.py's cluster run). Outlast nginx instead; with gthread an
+# idle kept-alive connection costs no thread.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 75)
 # Sign-in tokens travel in a path (/signin/<token>): the access log writes them as [redacted].
 logger_class = "conference.gunicorn_logging.RedactingLogger"
