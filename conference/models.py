@@ -15,3 +15,6 @@ from conference.followups.models import FollowUp  # noqa: F401
 from conference.network.models import Dismissal  # noqa: F401
 from conference.retention.models import RetentionNotice, RetentionRecord  # noqa: F401
 from conference.files.models import GeneratedFile, GeneratedFilePerson  # noqa: F401
+from conference.meetings.models import (Booking, CalendarFeed, Huddle, HuddleInterest, HuddleSeat,  # noqa: F401
+                                         HuddleWaiting, Meeting, MeetingNotice, MeetingSpot, MeetingTime,
+                                         TableBooking)

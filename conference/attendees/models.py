@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, or_
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, event, or_, true
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -90,6 +90,8 @@ class Attendee(InterestsMixin, db.Model):
     # "Hide me from suggestions and from the signed-out card": never in anyone's "people to meet",
     # and a card that shows nothing identifying to people outside the conference.
     hidden: Mapped[bool] = mapped_column(default=False)
+    # "People can ask me to meet": off, nobody can send a request (a hidden person gets none either).
+    meeting_requests: Mapped[bool] = mapped_column(default=True, server_default=true())
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Registrants an organizer imported: the last import that created or changed the row, and
     # when the person first signed in to claim it (NULL: not claimed yet). Both NULL for joiners.
