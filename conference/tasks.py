@@ -96,11 +96,14 @@ def periodic_task(schedule, **options):
 def once(key: str, ttl_seconds: int) -> bool:
     """True for the first caller of `key` in the queue's storage (shared by every worker), False after.
 
-    Redis forgets the key after `ttl_seconds`; Huey's SQLite storage keeps it (one small row a key)."""
+    Redis 7.4 and later forget the key after `ttl_seconds`; other storages keep it (one small row or
+    hash field a key), so a key names its period (a day, a minute) rather than relying on expiry."""
     key = f"once.{key}"
     try:
         return huey.put_if_empty(key, "1", ttl_seconds)
-    except NotImplementedError:  # storages without expiry
+    except NotImplementedError:
+        # Storages that can't expire a key raise this for a TTL: Huey's SqliteStorage, and its
+        # RedisStorage on a Redis older than 7.4 (it keeps results in one hash, and HEXPIRE came in 7.4).
         return huey.put_if_empty(key, "1")
 
 

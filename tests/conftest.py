@@ -25,6 +25,17 @@ def test_config(tmp_path, **extra) -> dict:
 test_config.__test__ = False  # a helper, not a test, wherever it is imported
 
 
+def require_redis(url: str) -> None:
+    """Skip a test that needs the Redis at `url` when it does not answer; under CI, fail instead."""
+    import redis
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        if os.environ.get("CI"):
+            pytest.fail(f"no Redis answers at {url}: CI runs every Redis test")
+        pytest.skip(f"no Redis at {url}")
+
+
 def empty_database() -> None:
     """Remove every row, keeping the schema (each test starts from nothing)."""
     db.session.remove()

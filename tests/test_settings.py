@@ -8,7 +8,7 @@ import pytest
 
 from conference import create_app
 from conference.config import PRODUCTION_NEEDS, ConfigError, engine_options, from_environment
-from tests.conftest import test_config
+from tests.conftest import require_redis, test_config
 from tests.factories import make_attendee, make_conference, sign_in_as
 
 REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB', '1')}"
@@ -88,17 +88,9 @@ def test_healthz_answers_ok_and_nothing_else(client):
     assert response.headers["Cache-Control"] == "no-store" and "Set-Cookie" not in response.headers
 
 
-def _redis_reachable() -> bool:
-    import redis
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
-
 
 def test_healthz_checks_the_configured_redis(tmp_path):
-    if not _redis_reachable():
-        pytest.skip("no Redis at 127.0.0.1:6379")
+    require_redis(REDIS_URL)
     up = create_app(test_config(tmp_path, RATELIMIT_STORAGE_URI=REDIS_URL)).test_client()
     assert up.get("/healthz").status_code == 200
     down = create_app(test_config(tmp_path, TASK_QUEUE_URL="redis://127.0.0.1:1/0"))

@@ -14,18 +14,11 @@ from conference import create_app
 from conference.extensions import db
 from conference.mail import outbox_messages, send_mail
 from conference.tasks import huey, storage_for
-from tests.conftest import test_config
+from tests.conftest import require_redis, test_config
 
 ROOT = Path(__file__).resolve().parent.parent
 REDIS_URL = f"redis://127.0.0.1:6379/{os.environ.get('TEST_REDIS_DB_TASKS', '14')}"
 
-
-def _redis_reachable() -> bool:
-    import redis
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        return False
 
 
 def test_tasks_run_at_once_under_testing(app, outbox):
@@ -55,8 +48,7 @@ def _wait_for_mail(outbox: Path, seconds: float = 30) -> list:
 @pytest.mark.parametrize("backend", ["sqlite", "redis"])
 def test_a_worker_process_sends_what_a_request_enqueued(tmp_path, backend):
     if backend == "redis":
-        if not _redis_reachable():
-            pytest.skip("no Redis at 127.0.0.1:6379")
+        require_redis(REDIS_URL)
         import redis
         redis.Redis.from_url(REDIS_URL).flushdb()
         queue_url = REDIS_URL
