@@ -19,6 +19,13 @@ from conference.meetings.operations import (MESSAGE_LIMIT, REASON_LIMIT, accept_
 TIMES_SHOWN = 12  # the sheet lists the soonest free times; later ones come once these pass
 
 
+@bp.before_app_request
+def _forget_counts() -> None:
+    # An app context pushed around several requests (a test, a CLI) shares one `g`.
+    g.pop("meetings_waiting", None)
+    g.pop("meeting_times_ahead", None)
+
+
 @bp.app_context_processor
 def _meeting_helpers() -> dict:
     return {"meetings_waiting": _waiting, "can_ask": _can_ask, "time_label": time_label}
