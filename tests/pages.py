@@ -85,6 +85,10 @@ PAGES: list[Page] = [
     Page("circles", "circles.index", ATTENDEE, _p("/me/circles")),
     Page("circle", "circles.show", ATTENDEE, _p("/me/circles/{w.circle_id}")),
     Page("digest", "digest.preview", ATTENDEE, _p("/me/digest")),
+    # Meeting in person: asking to meet, answering with another time, my schedule.
+    Page("meet", "meetings.ask", ATTENDEE, _p("/me/meet/{w.other_id}")),
+    Page("meet-propose", "meetings.propose", ATTENDEE, _p("/me/meetings/{w.meeting_to_answer_id}/propose")),
+    Page("meetings", "meetings.schedule", ATTENDEE, _p("/me/meetings")),
     # The organizer console (a laptop).
     Page("organize", "organizer.index", ORGANIZER, _p("/organize/"), desk=True),
     Page("organize-dashboard", "organizer.dashboard", ORGANIZER, _p("/organize/{w.slug}/"), desk=True),
@@ -138,6 +142,9 @@ EXEMPT: dict[str, str] = {
     "organizer.hours_csv": "a file download (.csv)",
     "organizer.figures_json": "a file download (.json)",
     "organizer.network": "a file download (.graphml)",
+    "meetings.accept": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
+    "meetings.decline": "POST only; redirects to the 'meetings' page",
+    "meetings.cancel": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
 }
 
 
@@ -178,6 +185,7 @@ def build_world() -> SimpleNamespace:
                             sign_in_token=token, organizer_id=None, newcomer_id=other.id)
     _organizer(world, conference)
     _after_the_event(world, me)
+    _meetings(world, conference, me, other, saved, fan)
     return world
 
 
@@ -221,6 +229,29 @@ def _after_the_event(world: SimpleNamespace, me) -> None:
     add_members(me, circle.id, {world.connection_id})
     db.session.commit()
     world.circle_id = circle.id
+
+
+def _meetings(world: SimpleNamespace, conference, me, other, saved, fan) -> None:
+    """Meeting times from tomorrow, two spots; a meeting I accepted, a request waiting for my answer,
+    one I sent, and one the other person could not take."""
+    from datetime import timedelta
+    from conference.events.models import utcnow
+    from conference.meetings.models import MeetingSpot, MeetingTime
+    from conference.meetings.operations import accept_meeting, ask_to_meet, decline_meeting
+    start = (utcnow() + timedelta(days=1)).replace(hour=14, minute=0, second=0, microsecond=0)
+    times = [MeetingTime(conference_id=conference.id, starts_at=start + timedelta(minutes=20 * n), minutes=20,
+                         label="Morning break" if n < 4 else "Lunch") for n in range(6)]
+    db.session.add_all(times + [MeetingSpot(conference_id=conference.id, name="Networking lounge", capacity=20),
+                                MeetingSpot(conference_id=conference.id, name="Hall B café", capacity=6)])
+    db.session.flush()
+    accepted = ask_to_meet(saved, me, times[0].id, message="Let's compare master schedules")
+    accept_meeting(accepted, me)
+    waiting = ask_to_meet(fan, me, times[1].id, message="Could we talk about chronic absence in K–2?")
+    ask_to_meet(me, other, times[2].id, message="I'd love to hear how you run literacy blocks")
+    declined = ask_to_meet(me, saved, times[3].id)
+    decline_meeting(declined, saved)
+    db.session.commit()
+    world.other_id, world.meeting_to_answer_id = other.id, waiting.id
 
 
 def session_for(world: SimpleNamespace, who: str) -> dict:
