@@ -33,6 +33,8 @@ SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.h
        v.id, v.conference_id, vc.name, vc.slug,
        {viewer_interests},
        cn.id, cn.note, cn.tags,
+       (SELECT count(*) FROM meeting mr JOIN meeting_time mrt ON mrt.id = mr.time_id
+        WHERE mr.invitee_id = v.id AND mr.state = 'requested' AND mrt.starts_at > :now),
        EXISTS (SELECT 1 FROM connection m WHERE m.owner_id = s.id AND m.contact_id = v.id)
 FROM attendee s
 JOIN conference sc ON sc.id = s.conference_id
@@ -95,6 +97,8 @@ class Person(InterestsMixin):
     hidden: bool = False
     channels: list[ChannelRow] = field(default_factory=list)
     claimable: bool = False  # imported by the organizer, not claimed yet: "Is this you?"
+    # Of the viewer: meeting requests waiting for their answer (the count on the tab bar's More).
+    meetings_waiting: int | None = None
     meeting_requests: bool = True  # "People can ask me to meet"
 
     @property
@@ -205,7 +209,7 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False, version
     (s_id, s_conference_id, name, role, school, district, state, hidden, claimable, meeting_requests,
      meeting_times, c_name, c_slug, c_timezone, closes_on,
      retain_until, s_interests, channels, v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags,
-     saved_me) = row
+     waiting, saved_me) = row
     event = Event(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
     subject = Person(id=s_id, conference_id=s_conference_id, conference=event,
                      interests=_interests(s_interests), name=name, role=role, school=school or "",
@@ -213,6 +217,7 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False, version
                      channels=[ChannelRow(*c) for c in _json(channels)], claimable=bool(claimable),
                      meeting_requests=bool(meeting_requests))
     viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
-                                              conference=Event(vc_name, vc_slug), interests=_interests(v_interests))
+                                              conference=Event(vc_name, vc_slug), interests=_interests(v_interests),
+                                              meetings_waiting=waiting or 0)
     return Card(code=code, subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
                 saved_me=bool(saved_me), meeting_times=bool(meeting_times))

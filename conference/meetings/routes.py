@@ -31,10 +31,14 @@ def _meeting_helpers() -> dict:
     return {"meetings_waiting": _waiting, "can_ask": _can_ask, "time_label": time_label}
 
 
-def _waiting(person_id: int) -> int:
-    """Requests waiting for the signed-in person's answer, counted once per request."""
+def _waiting(me) -> int:
+    """Requests waiting for the signed-in person's answer, counted once per request (the card counts
+    them in its own statement)."""
+    known = getattr(me, "meetings_waiting", None)
+    if known is not None:
+        return known
     if "meetings_waiting" not in g:
-        g.meetings_waiting = waiting_count(person_id)
+        g.meetings_waiting = waiting_count(me.id)
     return g.meetings_waiting
 
 
