@@ -154,6 +154,9 @@ def test_proposing_another_time_sends_a_request_back(client, world):
     old = meeting_between(world.ana, world.ben)
     page = as_(client, world.ben).get(f"/me/meetings/{old.id}/propose")
     assert page.status_code == 200 and "Propose another time to Ana Ruiz" in page.text
+    assert page.text.count('name="time"') == 2  # not the time asked for
+    response = client.post(f"/me/meetings/{old.id}/propose", data={"time": str(world.times[0].id), "message": "Kept"})
+    assert response.status_code == 422 and "accept it instead" in response.text and "Kept</textarea>" in response.text
     response = client.post(f"/me/meetings/{old.id}/propose", data={"time": str(world.times[2].id),
                                                                     "message": "Later suits me better"})
     assert response.status_code == 303
@@ -520,3 +523,12 @@ def test_accepting_a_request_whose_time_has_passed_is_refused(client, world):
     with pytest.raises(DomainError) as error:
         accept_meeting(meeting, world.ben, now=world.times[0].starts_at + timedelta(minutes=1))
     assert error.value.field == "meeting" and "has passed" in error.value.message
+
+
+def test_my_data_download_carries_my_meetings_as_i_see_them(client, world):
+    ask(client, world.ana, world.ben, world.times[0], message="Hello")
+    as_(client, world.ben).post(f"/me/meetings/{meeting_between(world.ana, world.ben).id}/decline")
+    mine = as_(client, world.ana).get("/me/data.json").get_json()["meetings"]
+    assert mine == [{"with": "Ben Okafor", "i_asked": True, "starts_at": mine[0]["starts_at"], "spot": "Networking lounge",
+                     "state": "not available", "message": "Hello", "cancel_reason": ""}]
+    assert as_(client, world.ben).get("/me/data.json").get_json()["meetings"][0]["state"] == "declined"

@@ -20,6 +20,7 @@ from conference.meetings.booking import book, busy_time_ids, free_table, release
     time_label
 from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingSpot, MeetingTime, TableBooking
 from conference.meetings.notices import notify
+from conference.privacy.operations import data_section
 from conference.security import clean_text
 
 MESSAGE_LIMIT = Meeting.__table__.c.message.type.length
@@ -211,6 +212,9 @@ def propose_time(meeting: Meeting, by: Attendee, time_id: int, spot_id: int | No
                  now: datetime | None = None) -> Meeting:
     """Answer a request with another time: a new request the other way round, replacing this one."""
     now = now or utcnow()
+    if time_id == meeting.time_id:
+        raise DomainError("That is the time you were asked for: accept it instead, or choose another.",
+                          field="time")
     _answer(meeting, by, "countered", now)
     return _new_request(by, meeting.asker, time_id, spot_id, None, message, now, replaces=meeting)
 
@@ -354,3 +358,19 @@ def schedule_for(person: Attendee, now: datetime | None = None) -> Schedule:
     on_today = [item for item in items if local_time(conference, item.time.starts_at).date() == today]
     ahead = [item for item in items if local_time(conference, item.time.starts_at).date() > today]
     return Schedule(on_today, ahead, waiting, asked, cancelled, today)
+
+
+@data_section("meetings")
+def _my_meetings(person: Attendee) -> list[dict]:
+    """For the /me/data download: every meeting I asked for or was asked to, as I see it."""
+    meetings = db.session.scalars(select(Meeting).where(or_(Meeting.asker_id == person.id,
+                                                            Meeting.invitee_id == person.id)).order_by(Meeting.id))
+    rows = []
+    for meeting in meetings:
+        asked = meeting.asker_id == person.id
+        state = "not available" if asked and meeting.state == "declined" else meeting.state
+        rows.append({"with": (meeting.invitee if asked else meeting.asker).name, "i_asked": asked,
+                     "starts_at": meeting.time.starts_at.isoformat(timespec="minutes") + "Z",
+                     "spot": meeting.spot.name, "state": state, "message": meeting.message,
+                     "cancel_reason": meeting.cancel_reason})
+    return rows

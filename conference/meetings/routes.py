@@ -58,7 +58,8 @@ def _sheet(other, form: AskForm, meeting=None, status: int = 200, sent=None):
     me = g.attendee
     conference = me.conference
     options = []
-    for time in free_times(conference, me, other)[:TIMES_SHOWN]:
+    times = [t for t in free_times(conference, me, other) if meeting is None or t.id != meeting.time_id]
+    for time in times[:TIMES_SHOWN]:
         found = spot_with_room(conference, time)
         options.append((time, time_label(conference, time), found[0].place(found[1]) if found else None))
     spots = db.session.scalars(select(MeetingSpot).where(
