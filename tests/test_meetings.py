@@ -334,7 +334,7 @@ def test_a_closed_conference_takes_no_new_requests(client, world):
 def test_a_time_of_another_conference_or_nonsense_is_refused_keeping_the_line(client, world):
     elsewhere = make_conference(name="Another Conference")
     (other_time, *_), _ = frame(elsewhere)
-    for value in (str(other_time.id), "abc", "", "99999999"):
+    for value in (str(other_time.id), "abc", "", "99999999", "99999999999", "-1", "1.5"):
         response = as_(client, world.ana).post(f"/me/meet/{world.ben.id}",
                                                data={"time": value, "message": "About block schedules"})
         assert response.status_code == 422, value
@@ -532,3 +532,12 @@ def test_my_data_download_carries_my_meetings_as_i_see_them(client, world):
     assert mine == [{"with": "Ben Okafor", "i_asked": True, "starts_at": mine[0]["starts_at"], "spot": "Networking lounge",
                      "state": "not available", "message": "Hello", "cancel_reason": ""}]
     assert as_(client, world.ben).get("/me/data.json").get_json()["meetings"][0]["state"] == "declined"
+
+
+def test_ids_past_the_column_type_are_nobody(client, world):
+    as_(client, world.ana)
+    assert client.get("/me/meet/99999999999").status_code == 404
+    assert client.post("/me/meetings/99999999999/accept").status_code == 404
+    assert client.get("/me/meetings/99999999999/propose").status_code == 404
+    response = client.post(f"/me/meet/{world.ben.id}", data={"time": str(world.times[0].id), "spot": "99999999999"})
+    assert response.status_code == 303  # a spot that names nothing: the one proposed

@@ -2,9 +2,12 @@ from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
 
+MAX_ID = 2**31 - 1  # the ids' column type: a larger number names nothing (PostgreSQL would refuse it)
+
+
 def _id(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
 
 
 class AskForm(FlaskForm):
