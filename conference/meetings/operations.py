@@ -74,6 +74,7 @@ def meeting_for(person: Attendee, meeting_id: int) -> Meeting:
 
 
 def clean_message(text: str | None) -> str:
+    """The optional line of a request, on one line, within the column's length."""
     message = " ".join(clean_text(text or "").split())
     if len(message) > MESSAGE_LIMIT:
         raise DomainError(f"The line can be at most {MESSAGE_LIMIT} characters; this one has {len(message)}.",
@@ -109,6 +110,7 @@ def _spot(conference: Conference, spot_id, time: MeetingTime, prefer: int | None
 
 
 def _check_limits(asker: Attendee, now: datetime) -> None:
+    """Against spam, counted in the database: open requests at once, and requests sent in a day."""
     config = current_app.config
     open_limit, day_limit = config["MEETING_OPEN_REQUESTS_LIMIT"], config["MEETING_REQUESTS_PER_DAY"]
     open_requests = db.session.scalar(
@@ -116,12 +118,12 @@ def _check_limits(asker: Attendee, now: datetime) -> None:
         .where(Meeting.asker_id == asker.id, Meeting.state == "requested", MeetingTime.starts_at > now))
     if open_requests >= open_limit:
         raise DomainError(f"You have {open_requests} requests waiting for an answer, the most at once. "
-                          "Wait for some answers, or cancel one in My schedule.", field="time")
+                          "Wait for some answers, or withdraw one in My schedule.", field="limit")
     sent = db.session.scalar(select(func.count()).select_from(Meeting).where(
         Meeting.asker_id == asker.id, Meeting.created_at > now - timedelta(days=1)))
     if sent >= day_limit:
         raise DomainError(f"You have sent {sent} meeting requests in the last day, the most we allow. "
-                          "Try again tomorrow.", field="time")
+                          "Try again tomorrow.", field="limit")
 
 
 def _new_request(asker: Attendee, invitee: Attendee, time_id, spot_id, table_no, message: str, now: datetime,
