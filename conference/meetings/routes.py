@@ -141,7 +141,8 @@ def _act(meeting_id: int, action, done: str, form=None, **kwargs):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _schedule(422, errors={meeting.id: error.message}, typed={meeting.id: kwargs.get("reason", "")})
+        typed = {meeting.id: kwargs["reason"]} if "reason" in kwargs else {}  # a cancel's line, kept
+        return _schedule(422, errors={meeting.id: error.message}, typed=typed)
     return redirect(url_for("meetings.schedule", done=done, _anchor=f"meeting-{meeting.id}"), 303)
 
 
