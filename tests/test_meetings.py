@@ -541,3 +541,14 @@ def test_ids_past_the_column_type_are_nobody(client, world):
     assert client.get("/me/meetings/99999999999/propose").status_code == 404
     response = client.post(f"/me/meet/{world.ben.id}", data={"time": str(world.times[0].id), "spot": "99999999999"})
     assert response.status_code == 303  # a spot that names nothing: the one proposed
+
+
+def test_an_htmx_sheet_with_a_problem_answers_422_with_the_fragment_and_what_was_typed(client, world):
+    response = as_(client, world.ana).post(f"/me/meet/{world.ben.id}", headers={"HX-Request": "true", "HX-Target": "ask-sheet"},
+                                           data={"time": str(world.times[0].id), "message": "y" * 201, "in_card": "1"})
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<section id="ask-sheet"')
+    assert '<h2 id="ask-title"' in response.text  # still inside the card, under its h1
+    assert "y" * 201 + "</textarea>" in response.text and 'name="in_card"' in response.text
+    page = client.get(f"/me/meet/{world.ben.id}")
+    assert '<h1 id="ask-title"' in page.text and 'name="in_card"' not in page.text
