@@ -85,6 +85,9 @@ PAGES: list[Page] = [
     Page("circles", "circles.index", ATTENDEE, _p("/me/circles")),
     Page("circle", "circles.show", ATTENDEE, _p("/me/circles/{w.circle_id}")),
     Page("digest", "digest.preview", ATTENDEE, _p("/me/digest")),
+    # Meeting in person: my schedule in a calendar app, meeting mail (a feed made: "on"; a newcomer's: none yet).
+    Page("meeting-calendar", "meetings.calendar_settings", ATTENDEE, _p("/me/meetings/calendar")),
+    Page("meeting-calendar-new", "meetings.calendar_settings", NEWCOMER, _p("/me/meetings/calendar")),
     # The organizer console (a laptop).
     Page("organize", "organizer.index", ORGANIZER, _p("/organize/"), desk=True),
     Page("organize-dashboard", "organizer.dashboard", ORGANIZER, _p("/organize/{w.slug}/"), desk=True),
@@ -138,6 +141,12 @@ EXEMPT: dict[str, str] = {
     "organizer.hours_csv": "a file download (.csv)",
     "organizer.figures_json": "a file download (.json)",
     "organizer.network": "a file download (.graphml)",
+    "meetings.meeting_ics": "a file download (.ics); tests/test_meeting_calendar.py parses it",
+    "meetings.huddle_ics": "a file download (.ics); tests/test_meeting_calendar.py parses it",
+    "meetings.feed": "a calendar feed (.ics) for calendar apps, no session; tests/test_meeting_calendar.py",
+    "meetings.make_calendar_feed": "POST only; answers the 'meeting-calendar' page with the new link shown once",
+    "meetings.revoke_calendar_feed": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
+    "meetings.meeting_mail": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
 }
 
 
@@ -178,7 +187,15 @@ def build_world() -> SimpleNamespace:
                             sign_in_token=token, organizer_id=None, newcomer_id=other.id)
     _organizer(world, conference)
     _after_the_event(world, me)
+    _calendar_feed(me)
     return world
+
+
+def _calendar_feed(me) -> None:
+    """My private calendar feed is on (the calendar page then offers a new link and turning it off)."""
+    from conference.meetings.calendar import make_feed
+    make_feed(me)
+    db.session.commit()
 
 
 def _organizer(world: SimpleNamespace, conference) -> None:

@@ -328,3 +328,17 @@ def test_a_feed_read_in_a_loop_is_refused_but_the_venue_is_not(limited):
     assert reader.get(paths[1], environ_base=venue).status_code == 200  # another person at the same venue
     unknown = "/calendar/" + "b" * 43 + ".ics"
     assert reader.get(unknown, environ_base=venue).status_code == 404
+
+
+def test_the_page_with_a_new_link_is_valid_html(client, world, tmp_path):
+    """The one state of the calendar page only a POST shows (tests/test_markup.py checks the others)."""
+    import json
+    import subprocess
+    from tests.test_markup import _vnu_or_skip
+    command = _vnu_or_skip()
+    sign_in_as(client, world["ana"])
+    page = tmp_path / "new-link.html"
+    page.write_text(client.post("/me/meetings/calendar-feed", headers={"User-Agent": IPHONE}).text, encoding="utf-8")
+    run = subprocess.run([*command, "--errors-only", "--format", "json", str(page)], capture_output=True, text=True,
+                         timeout=120)
+    assert json.loads(run.stderr or run.stdout)["messages"] == []
