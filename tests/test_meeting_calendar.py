@@ -342,3 +342,11 @@ def test_the_page_with_a_new_link_is_valid_html(client, world, tmp_path):
     run = subprocess.run([*command, "--errors-only", "--format", "json", str(page)], capture_output=True, text=True,
                          timeout=120)
     assert json.loads(run.stderr or run.stdout)["messages"] == []
+
+
+def test_the_access_log_never_holds_a_feed_token():
+    from conference.gunicorn_logging import redact
+    token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789_-abcd"
+    assert redact(f"GET /calendar/{token}.ics HTTP/1.1") == "GET /calendar/[redacted] HTTP/1.1"
+    assert redact("GET /me/meetings/calendar HTTP/1.1") == "GET /me/meetings/calendar HTTP/1.1"
+    assert redact("POST /signin/Ab_c-9?x=1 HTTP/1.1") == "POST /signin/[redacted]?x=1 HTTP/1.1"
