@@ -81,6 +81,10 @@ def test_a_meeting_downloads_for_both_people_with_place_time_and_reminder(client
     uid = str(event["UID"])
     assert uid == f"meeting-{world['meeting'].id}@pln.example.org"
 
+    iphone = client.get(f"/me/meetings/meeting/{world['meeting'].id}.ics", headers={"User-Agent": IPHONE})
+    assert iphone.headers["Content-Disposition"].startswith("inline")  # opens in its Calendar
+    assert "User-Agent" in iphone.headers["Vary"]
+
     sign_in_as(client, world["bea"])
     [theirs] = events(parse(client.get(f"/me/meetings/meeting/{world['meeting'].id}.ics")))
     assert str(theirs["SUMMARY"]) == "Meet Ana Ruiz" and str(theirs["UID"]) == uid  # one event, the same id
@@ -158,6 +162,7 @@ def test_the_feed_serves_my_meetings_and_huddles_without_a_session(client, world
     assert "inline" in response.headers["Content-Disposition"]
     assert response.headers["X-Robots-Tag"] == "noindex"
     assert str(calendar["X-WR-CALNAME"]).startswith("Meetings · ")
+    assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT15M" and b"X-PUBLISHED-TTL:PT15M" in response.data
     found = {str(e["UID"]): e for e in events(calendar)}
     assert set(found) == {f"meeting-{world['meeting'].id}@pln.example.org",
                           f"huddle-{world['huddle'].id}@pln.example.org"}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from icalendar import Event
+from icalendar import Event, vDuration
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
@@ -33,6 +33,8 @@ SCHEDULE_PATH = "/me/meetings"
 REMINDER = timedelta(minutes=-10)
 # The feed keeps what has just happened in view (a phone shows yesterday's meetings), not the whole event.
 FEED_PAST = timedelta(days=2)
+# How often a subscribed calendar should look again (apps may look less often: Google every few hours).
+FEED_REFRESH = timedelta(minutes=15)
 # secrets.token_urlsafe(32): 43 characters of the URL-safe alphabet. Anything else finds nobody, unread.
 TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{43}")
 
@@ -145,10 +147,15 @@ def schedule_entries(person: Attendee, host: str, schedule_url: str, now: dateti
     return sorted(entries, key=lambda e: (e.starts_at, e.uid))
 
 
-def to_icalendar(conference: Conference, entries: list[Entry], name: str, now: datetime | None = None) -> bytes:
-    """`entries` as VEVENTs on the venue's clock (with its VTIMEZONE), each reminding 10 minutes before."""
+def to_icalendar(conference: Conference, entries: list[Entry], name: str, now: datetime | None = None,
+                 refresh: timedelta | None = None) -> bytes:
+    """`entries` as VEVENTs on the venue's clock (with its VTIMEZONE), each reminding 10 minutes before;
+    a feed says how often a calendar app should look again (`refresh`)."""
     calendar = new_calendar("Meetings", name)
     calendar.add("method", "PUBLISH")
+    if refresh is not None:
+        calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
+        calendar.add("x-published-ttl", vDuration(refresh))  # what Outlook reads
     created = stamp(now or utcnow())
     for entry in entries:
         event = Event()

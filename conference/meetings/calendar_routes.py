@@ -12,7 +12,7 @@ from conference.events.operations import local_time
 from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import bp
-from conference.meetings.calendar import (SCHEDULE_PATH, feed_of, feed_owner, feed_urls, huddle_entry, make_feed,
+from conference.meetings.calendar import (FEED_REFRESH, SCHEDULE_PATH, feed_of, feed_owner, feed_urls, huddle_entry, make_feed,
                                           meeting_entry, my_huddle, my_meeting, revoke_feed, schedule_entries,
                                           schedule_url, to_icalendar)
 from conference.meetings.mail import set_meeting_mail
@@ -33,7 +33,10 @@ def calendar_status(attendee) -> dict:
 
 def _one_item(entry, name: str):
     body = to_icalendar(g.attendee.conference, [entry], name=g.attendee.conference.name)
-    return calendar_response(body, f"{file_slug(name)}.ics")
+    # An iPhone opens an event shown inline in its Calendar ("Add"); as an attachment it lands in Files.
+    response = calendar_response(body, f"{file_slug(name)}.ics", inline=phone_platform() == "ios")
+    response.vary.add("User-Agent")
+    return response
 
 
 @bp.get("/me/meetings/meeting/<int:meeting_id>.ics")
@@ -64,7 +67,7 @@ def feed(token: str):
     if owner is None:
         abort(404)
     entries = schedule_entries(owner, public_host(), schedule_url(), private=False)
-    body = to_icalendar(owner.conference, entries, name=f"Meetings · {owner.conference.name}")
+    body = to_icalendar(owner.conference, entries, name=f"Meetings · {owner.conference.name}", refresh=FEED_REFRESH)
     # Calendar apps poll: a few minutes of caching on the phone, none on a shared proxy.
     response = calendar_response(body, "meetings.ics", inline=True, cache="private, max-age=300")
     response.headers["X-Robots-Tag"] = "noindex"
