@@ -35,7 +35,8 @@ def world(app):
     soon = make_time(conference)
     later = make_time(conference, soon.starts_at + timedelta(hours=1))
     meeting = accepted_meeting(ana, bea, soon, lounge, table=3, message="Let's compare master schedules")
-    huddle = make_huddle(cal, later, lounge, QUESTION, members=[ana, dee], size=6, interests=["School climate and culture"])
+    huddle = make_huddle(cal, later, lounge, QUESTION, members=[ana, dee], size=6,
+                         interests=["School climate and culture"])
     return dict(conference=conference, ana=ana, bea=bea, cal=cal, dee=dee, lounge=lounge, cafe=cafe, soon=soon,
                 later=later, meeting=meeting, huddle=huddle)
 

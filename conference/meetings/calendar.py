@@ -84,12 +84,12 @@ def _place(conference: Conference, spot_place: str) -> str:
     return ", ".join(part for part in (spot_place, conference.venue) if part)
 
 
-def meeting_entry(meeting: Meeting, viewer: Attendee, host: str, schedule_url: str, private: bool = True) -> Entry:
-    """`meeting` as `viewer` sees it. `private=False` (the feed, read without a session) leaves out who
-    a person is when they have hidden themselves, as their signed-out card does."""
+def meeting_entry(meeting: Meeting, viewer: Attendee, host: str, schedule_url: str, signed_in: bool = True) -> Entry:
+    """`meeting` as `viewer` sees it. Not `signed_in` (the feed, read without a session), it leaves out
+    who a person is when they have hidden themselves, as their signed-out card does."""
     other = meeting.invitee if meeting.asker_id == viewer.id else meeting.asker
     table = db.session.scalar(select(TableBooking.table_no).where(TableBooking.meeting_id == meeting.id))
-    named = private or not other.hidden
+    named = signed_in or not other.hidden
     lines = []
     if named:
         lines.append(", ".join(part for part in (other.role_label, other.school) if part))
@@ -127,7 +127,7 @@ def huddle_entry(huddle: Huddle, viewer: Attendee, host: str, schedule_url: str,
 
 
 def schedule_entries(person: Attendee, host: str, schedule_url: str, now: datetime | None = None,
-                     private: bool = False) -> list[Entry]:
+                     signed_in: bool = False) -> list[Entry]:
     """`person`'s meetings and huddles from two days ago on, soonest first (the feed's contents)."""
     since = (now or utcnow()) - FEED_PAST
     meetings = db.session.scalars(
@@ -135,7 +135,7 @@ def schedule_entries(person: Attendee, host: str, schedule_url: str, now: dateti
         .where(or_(Meeting.asker_id == person.id, Meeting.invitee_id == person.id),
                Meeting.state.in_(("accepted", "cancelled")), MeetingTime.starts_at >= since)
         .options(selectinload(Meeting.asker), selectinload(Meeting.invitee)))
-    entries = [meeting_entry(m, person, host, schedule_url, private) for m in meetings if _shown(m)]
+    entries = [meeting_entry(m, person, host, schedule_url, signed_in) for m in meetings if _shown(m)]
     huddles = list(db.session.scalars(
         select(Huddle).join(HuddleSeat, HuddleSeat.huddle_id == Huddle.id)
         .join(MeetingTime, Huddle.time_id == MeetingTime.id)

@@ -12,9 +12,9 @@ from conference.events.operations import local_time
 from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import bp
-from conference.meetings.calendar import (FEED_REFRESH, SCHEDULE_PATH, feed_of, feed_owner, feed_urls, huddle_entry, make_feed,
-                                          meeting_entry, my_huddle, my_meeting, revoke_feed, schedule_entries,
-                                          schedule_url, to_icalendar)
+from conference.meetings.calendar import (FEED_REFRESH, SCHEDULE_PATH, feed_of, feed_owner, feed_urls, huddle_entry,
+                                          make_feed, meeting_entry, my_huddle, my_meeting, revoke_feed,
+                                          schedule_entries, schedule_url, to_icalendar)
 from conference.meetings.mail import set_meeting_mail
 from conference.urls import public_host
 
@@ -66,7 +66,7 @@ def feed(token: str):
     owner = feed_owner(token)
     if owner is None:
         abort(404)
-    entries = schedule_entries(owner, public_host(), schedule_url(), private=False)
+    entries = schedule_entries(owner, public_host(), schedule_url(), signed_in=False)
     body = to_icalendar(owner.conference, entries, name=f"Meetings · {owner.conference.name}", refresh=FEED_REFRESH)
     # Calendar apps poll: a few minutes of caching on the phone, none on a shared proxy.
     response = calendar_response(body, "meetings.ics", inline=True, cache="private, max-age=300")
@@ -107,7 +107,7 @@ def revoke_calendar_feed():
     if form.validate_on_submit():
         revoke_feed(g.attendee)
         db.session.commit()
-    return _settings_answer(form)
+    return _settings_answer()
 
 
 @bp.post("/me/meetings/mail")
@@ -118,10 +118,10 @@ def meeting_mail():
     if form.validate_on_submit():
         set_meeting_mail(g.attendee, request.form.get("meeting_mail") == "on")
         db.session.commit()
-    return _settings_answer(form)
+    return _settings_answer()
 
 
-def _settings_answer(form):
+def _settings_answer():
     if htmx and not htmx.boosted:
         return render(PAGE, block=BLOCK)
     # Without JavaScript, back to the page the form was on: My schedule, or the calendar page.
