@@ -20,6 +20,7 @@ from tests.meeting_factories import (accepted_meeting, cancel_meeting, make_hudd
                                      requested_meeting)
 
 IPHONE = "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+ANDROID = "Mozilla/5.0 (Linux; Android 15; Pixel 9) AppleWebKit/537.36 Chrome/131.0 Mobile Safari/537.36"
 QUESTION = "Chronic absence in K–2: what actually worked?"
 
 
@@ -356,3 +357,12 @@ def test_the_access_log_never_holds_a_feed_token():
     assert redact(f"GET /calendar/{token}.ics HTTP/1.1") == "GET /calendar/[redacted] HTTP/1.1"
     assert redact("GET /me/meetings/calendar HTTP/1.1") == "GET /me/meetings/calendar HTTP/1.1"
     assert redact("POST /signin/Ab_c-9?x=1 HTTP/1.1") == "POST /signin/[redacted]?x=1 HTTP/1.1"
+
+
+def test_android_is_sent_to_google_calendar_not_to_a_webcal_link(client, world):
+    sign_in_as(client, world["ana"])
+    android = client.post("/me/meetings/calendar-feed", headers={"User-Agent": ANDROID}).text
+    assert ">Subscribe on this phone</a>" not in android
+    assert "<details open>\n    <summary>Android (Google Calendar)</summary>" in android
+    google = re.search(r'href="(https://calendar\.google\.com/calendar/render\?cid=[^"]+)"', android).group(1)
+    assert "webcal%3A%2F%2Fpln.example.org%2Fcalendar%2F" in google
