@@ -2,16 +2,19 @@
 MEETING_MAIL_MINUTES, by the worker's minute task (run here at once, with `now` passed)."""
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from conference.extensions import db
-from conference.meetings.mail import send_meeting_mail
+from conference.meetings.mail import send_meeting_mail, send_notices
 from conference.meetings.models import MeetingNotice
 from conference.meetings.notices import notify
 from conference.tasks import huey
+from tests.conftest import ON_POSTGRES
 from tests.factories import make_attendee, make_conference, sign_in_as
 
 T0 = datetime(2026, 12, 2, 15, 20)
@@ -199,3 +202,30 @@ def test_the_scheduler_enqueues_it_like_any_task(people, outbox):
     asked(people["bea"], people["ana"])
     send_meeting_mail(now=T0)  # what a worker's scheduler does each minute (run at once under TESTING)
     assert len(outbox()) == 1 and unsent() == 0
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="two transactions at once need PostgreSQL")
+def test_two_runs_at_the_same_moment_mail_each_person_once(app, people, outbox):
+    """A slow minute's run still going when the next one starts: each notice goes in one mail only."""
+    others = [make_attendee(people["ana"].conference) for _ in range(20)]
+    for person in [people["bea"], people["cal"], *others]:
+        for n in range(3):
+            notify(person, people["ana"], "requested", f"Request {n} for {person.name}")
+    db.session.commit()
+    start = threading.Barrier(2)
+
+    def worker(minute: int) -> int:
+        with app.app_context():
+            start.wait()
+            try:
+                return send_notices(T0 + timedelta(minutes=minute))
+            finally:
+                db.session.remove()
+
+    with ThreadPoolExecutor(2) as pool:
+        counts = list(pool.map(worker, (0, 1)))
+    assert sum(counts) == 22
+    mails = outbox()
+    assert len(mails) == 22 and len({m["To"] for m in mails}) == 22
+    assert all(m["Subject"] == "3 updates about your meetings" for m in mails)
+    assert unsent() == 0
