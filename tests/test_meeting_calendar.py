@@ -366,3 +366,37 @@ def test_android_is_sent_to_google_calendar_not_to_a_webcal_link(client, world):
     assert "<details open>\n    <summary>Android (Google Calendar)</summary>" in android
     google = re.search(r'href="(https://calendar\.google\.com/calendar/render\?cid=[^"]+)"', android).group(1)
     assert "webcal%3A%2F%2Fpln.example.org%2Fcalendar%2F" in google
+
+
+def test_a_cancelled_huddle_is_cancelled_in_the_feed(client, world):
+    huddle = world["huddle"]
+    huddle.cancelled_at, huddle.cancel_reason = utcnow(), "The host is ill"
+    db.session.commit()
+    sign_in_as(client, world["ana"])
+    path, _ = make_link(client)
+    found = {str(e["UID"]): e for e in events(parse(client.application.test_client().get(path)))}
+    event = found[f"huddle-{huddle.id}@pln.example.org"]
+    assert str(event["STATUS"]) == "CANCELLED" and "The host is ill" in str(event["DESCRIPTION"])
+
+
+def test_the_time_zone_covers_the_event_not_fifty_years(client, world):
+    sign_in_as(client, world["ana"])
+    body = client.get(f"/me/meetings/meeting/{world['meeting'].id}.ics").data
+    assert b"BEGIN:VTIMEZONE" in body and b"TZID:America/Chicago" in body
+    assert b"1970" not in body and len(body) < 4000
+
+
+def test_the_macros_my_schedule_uses(app, world):
+    from flask import g, render_template_string
+    with app.test_request_context("/me/meetings"):
+        g.attendee = world["ana"]
+        link = render_template_string('{% from "meetings/_calendar.html" import ics_link %}'
+                                      '{{ ics_link("meeting", 7, "Meet Bea Chen") }} {{ ics_link("huddle", 9) }}')
+        assert 'href="/me/meetings/meeting/7.ics" download' in link
+        assert 'href="/me/meetings/huddle/9.ics" download' in link
+        assert '<span class="visually-hidden">: Meet Bea Chen</span>' in link
+        section = render_template_string('{% from "meetings/_calendar.html" import calendar_section %}'
+                                         '{{ calendar_section(back="schedule") }}')
+        assert section.lstrip().startswith('<section id="calendar-section"')
+        assert section.count('name="back" value="schedule"') == 1  # the mail form (no feed yet: nothing to revoke)
+        assert "Make my calendar link" in section
