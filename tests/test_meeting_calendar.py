@@ -400,3 +400,14 @@ def test_the_macros_my_schedule_uses(app, world):
         assert section.lstrip().startswith('<section id="calendar-section"')
         assert section.count('name="back" value="schedule"') == 1  # the mail form (no feed yet: nothing to revoke)
         assert "Make my calendar link" in section
+
+
+def test_my_schedule_includes_the_section_and_imports_only_the_macros(app, world):
+    from flask import g, render_template_string
+    with app.test_request_context("/me/meetings"):
+        g.attendee = world["ana"]
+        included = render_template_string('<main>{% include "meetings/_calendar.html" %}</main>', me=world["ana"])
+        assert '<section id="calendar-section"' in included
+        assert included.count('name="back" value="schedule"') == 1
+        imported = render_template_string('{% from "meetings/_calendar.html" import ics_link %}<p>x</p>')
+        assert imported == "<p>x</p>"
