@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import delete, exists, func, or_, select
+from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
 
@@ -309,28 +309,28 @@ def cancel_huddle(huddle: Huddle, by: Attendee, reason: str = "", now: datetime 
 def invitees(huddle: Huddle, limit: int = INVITES) -> list[Attendee]:
     """Who to invite: people of the conference who can help with one of the huddle's interests, who joined,
     are not hidden, take requests, are free at its time and not in it yet; those offering both interests
-    first, then those sharing more interests with the host. One statement, walking the interests' index."""
+    first, then those sharing more interests with the host."""
     ai = AttendeeInterest.__table__
-    topics = [hi.interest_id for hi in huddle.interests]
-    host_interests = (select(ai.c.interest_id).where(ai.c.attendee_id == huddle.host_id)
-                      if huddle.host_id else None)
-    offered = (select(ai.c.attendee_id, func.count().label("offered"))
-               .where(ai.c.interest_id.in_(topics), ai.c.offers)
-               .group_by(ai.c.attendee_id).subquery("offered"))
-    mine = AttendeeInterest.__table__.alias("theirs")
-    shared = (select(func.count()).where(mine.c.attendee_id == offered.c.attendee_id,
-                                         mine.c.interest_id.in_(host_interests)).scalar_subquery()
-              if host_interests is not None else None)
+    topics = sorted(hi.interest_id for hi in huddle.interests)
+    host_interests = set(db.session.scalars(select(ai.c.interest_id).where(ai.c.attendee_id == huddle.host_id))
+                         ) if huddle.host_id else set()
+    # One pass over the interest index (ix_attendee_interest_match) for the huddle's interests and the
+    # host's: per person, how many of the huddle's interests they offer and how many they share with the host.
+    scores = (select(ai.c.attendee_id,
+                     func.sum(case((and_(ai.c.interest_id.in_(topics), ai.c.offers), 1), else_=0)).label("offered"),
+                     func.sum(case((ai.c.interest_id.in_(sorted(host_interests)), 1), else_=0)).label("shared"))
+              .where(ai.c.interest_id.in_(sorted(set(topics) | host_interests)))
+              .group_by(ai.c.attendee_id)
+              .having(func.sum(case((and_(ai.c.interest_id.in_(topics), ai.c.offers), 1), else_=0)) > 0)
+              .subquery("scores"))
     a = Attendee.__table__
-    order = [offered.c.offered.desc()] + ([shared.desc()] if shared is not None else []) + [a.c.id]
     statement = (
-        select(Attendee).join(offered, offered.c.attendee_id == a.c.id)
+        select(Attendee).join(scores, scores.c.attendee_id == a.c.id)
         .where(a.c.conference_id == huddle.conference_id, Attendee.has_joined, a.c.hidden.is_(False),
-               a.c.meeting_requests.is_(True),
-               a.c.id != func.coalesce(huddle.host_id, -1),
+               a.c.meeting_requests.is_(True), a.c.id != func.coalesce(huddle.host_id, -1),
                ~exists().where(Booking.attendee_id == a.c.id, Booking.time_id == huddle.time_id),
                ~exists().where(HuddleWaiting.huddle_id == huddle.id, HuddleWaiting.attendee_id == a.c.id))
-        .order_by(*order).limit(limit)
+        .order_by(scores.c.offered.desc(), scores.c.shared.desc(), a.c.id).limit(limit)
         .options(lazyload(Attendee.interests), lazyload(Attendee.conference)))
     return list(db.session.scalars(statement))
 
