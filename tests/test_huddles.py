@@ -611,3 +611,17 @@ def test_no_circle_before_the_end_for_outsiders_or_of_a_cancelled_huddle(client)
     response = client.post(f"/huddles/{huddle.id}/circle", data={"name": "Cancelled"})
     assert response.status_code == 422 and "was cancelled" in text(response)
     assert db.session.scalar(select(func.count()).select_from(Circle)) == 0
+
+
+def test_my_data_download_lists_my_huddles(client):
+    conference, times, lounge, cafe, host = world()
+    ana = make_attendee(conference, name="Ana Ruiz")
+    huddle = a_huddle(conference, host, times[0])
+    join_huddle(huddle, ana)
+    db.session.commit()
+    sign_in_as(client, ana)
+    data = client.get("/me/data.json").get_json()
+    assert data["huddles"] == [{"question": QUESTION, "interests": ["School climate and culture"],
+                                "starts_at": times[0].starts_at.isoformat(timespec="seconds") + "Z", "minutes": 20,
+                                "place": "Hall B café", "size": 6, "me": "seated", "cancelled": False,
+                                "cancel_reason": ""}]

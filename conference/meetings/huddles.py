@@ -30,6 +30,7 @@ from conference.meetings import booking
 from conference.meetings.models import (HUDDLE_SIZES, Booking, Huddle, HuddleInterest, HuddleSeat, HuddleWaiting,
                                         MeetingSpot, MeetingTime, TableBooking)
 from conference.meetings.notices import notify
+from conference.privacy.operations import data_section
 from conference.security import clean_text
 
 QUESTION_LENGTH = (10, 160)
@@ -587,3 +588,21 @@ def spots_of(conference) -> list[MeetingSpot]:
 def interests_of(conference) -> list[Interest]:
     return list(db.session.scalars(select(Interest).where(
         Interest.conference_id == conference.id, Interest.retired.is_(False)).order_by(Interest.position, Interest.name)))
+
+
+@data_section("huddles")
+def _my_huddles(person: Attendee) -> list[dict]:
+    """For the /me/data download: the huddles I host, sit at or wait for (not who else is in them)."""
+    seated = select(HuddleSeat.huddle_id).where(HuddleSeat.attendee_id == person.id)
+    waiting = select(HuddleWaiting.huddle_id).where(HuddleWaiting.attendee_id == person.id)
+    huddles = db.session.scalars(select(Huddle).join(MeetingTime, MeetingTime.id == Huddle.time_id).where(
+        or_(Huddle.host_id == person.id, Huddle.id.in_(seated), Huddle.id.in_(waiting)))
+        .order_by(MeetingTime.starts_at, Huddle.id))
+    seats, waits = set(db.session.scalars(seated)), set(db.session.scalars(waiting))
+    return [{"question": h.question, "interests": [hi.interest.name for hi in h.interests],
+             "starts_at": h.time.starts_at.isoformat(timespec="seconds") + "Z", "minutes": h.time.minutes,
+             "place": _place(h), "size": h.size,
+             "me": "host" if h.host_id == person.id else "seated" if h.id in seats else "waiting" if h.id in waits
+             else "",
+             "cancelled": h.cancelled_at is not None, "cancel_reason": h.cancel_reason}
+            for h in huddles]
