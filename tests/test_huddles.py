@@ -229,6 +229,8 @@ def test_a_closed_conference_refuses_new_huddles_and_joins(client):
     response = client.post(f"/huddles/{huddle.id}/join")
     assert response.status_code == 422 and "closed on" in text(response)
     assert "has closed: no new huddles" in text(client.get("/huddles"))
+    page = text(client.get("/huddles/new"))
+    assert "has closed, so no new huddles can start" in page and "Start the huddle" not in page
 
 
 def test_signed_out_people_are_sent_to_sign_in(client):
@@ -427,6 +429,9 @@ def test_cancel_frees_everything_and_tells_the_members(client):
     # Everyone is free at that time again: the host can start another there.
     assert client.post("/huddles/new", data=form(conference, times[0])).status_code == 303
     sign_in_as(client, ana)
+    page = text(client.get(f"/huddles/{huddle.id}"))
+    assert "Cancelled by the host" in page and "You have a seat" not in page and "Leave the huddle" not in page
+    assert "Cancelled" in text(client.get("/huddles"))  # still in my list until its time, marked
     response = client.post(f"/huddles/{huddle.id}/join")
     assert response.status_code == 422 and "cancelled by its host" in text(response)
 
