@@ -45,8 +45,10 @@ def huddles():
 def _new_form(form: HuddleForm, status: int = 200, problem: str | None = None):
     me = g.attendee
     chosen = form.interests.data or set()
+    # What the host is looking for first: a huddle's question is most often about one of those.
+    interests = sorted(interests_of(me.conference), key=lambda interest: interest.id not in me.seeks)
     return render("meetings/huddle_new.html", status=status, form=form, problem=problem,
-                  interests=interests_of(me.conference), chosen=chosen,
+                  interests=interests, chosen=chosen,
                   times=[(t, booking.time_label(me.conference, t)) for t in booking.free_times(me.conference, me)],
                   spots=spots_of(me.conference), sizes=range(HUDDLE_SIZES[0], HUDDLE_SIZES[1] + 1),
                   question_length=QUESTION_LENGTH, closed=is_closed(me.conference))
