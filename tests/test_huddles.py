@@ -3,12 +3,11 @@ waiting list, invitations, and afterwards swapping contacts and making a circle.
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from conference.attendees.models import Attendee
 from conference.circles.models import Circle
 from conference.circles.operations import members_of
 from conference.contacts.models import Connection
@@ -22,7 +21,7 @@ from tests.factories import interest, make_attendee, make_conference, sign_in_as
 QUESTION = "Chronic absence in K–2: what actually worked?"
 
 
-def soon(hours: int = 24) -> "datetime":
+def soon(hours: int = 24) -> datetime:
     return (utcnow() + timedelta(hours=hours)).replace(second=0, microsecond=0)
 
 
@@ -189,6 +188,11 @@ def test_a_full_spot_is_refused_and_the_proposal_finds_another(client):
     assert response.status_code == 303
     table = db.session.scalar(select(TableBooking).where(TableBooking.spot_id == lounge.id))
     assert table.table_no == 1
+    # The host may pick the spot themselves.
+    response = client.post("/huddles/new", data=form(conference, times[1], spot=str(lounge.id)))
+    assert response.status_code == 303
+    huddle_id = int(response.headers["Location"].split("/")[2].split("?")[0])
+    assert db.session.scalar(select(TableBooking.spot_id).where(TableBooking.huddle_id == huddle_id)) == lounge.id
 
 
 def test_every_table_taken_says_choose_another_time(client):
@@ -462,18 +466,18 @@ def test_invitees_best_first_and_who_is_left_out(client):
     busy = make_attendee(conference, name="Busy then", offers=topics)
     elsewhere = make_attendee(make_conference(), name="Other conference", offers=topics)
     db.session.commit()
-    a_huddle(conference, make_attendee(conference), times[0]).id
-    join_huddle(db.session.scalars(select(Huddle)).first(), busy)
+    join_huddle(a_huddle(conference, make_attendee(conference), times[0]), busy)  # elsewhere at that time
     db.session.commit()
     huddle = a_huddle(conference, host, times[0], names=topics)
+    seated = make_attendee(conference, name="Seated already", offers=topics)
+    join_huddle(huddle, seated)
     waiting_one = make_attendee(conference, name="Waiting", offers=topics)
-    huddle_full = huddle  # a waiting person is in it already
-    db.session.add(HuddleWaiting(huddle_id=huddle_full.id, attendee_id=waiting_one.id))
+    db.session.add(HuddleWaiting(huddle_id=huddle.id, attendee_id=waiting_one.id))
     db.session.commit()
     names = [p.name for p in invitees(huddle)]
     assert names == ["Offers both", "Offers one, shares two more", "Offers one"]
     assert [p.name for p in invitees(huddle, limit=2)] == names[:2]
-    for left_out in (seeks_only, hidden, no_requests, unclaimed, busy, elsewhere, waiting_one, host):
+    for left_out in (seeks_only, hidden, no_requests, unclaimed, busy, elsewhere, seated, waiting_one, host):
         assert left_out.name not in names
 
 

@@ -101,7 +101,7 @@ def _time(conference, time_id, now: datetime) -> MeetingTime:
     return time
 
 
-def _spot(conference, spot_id, time: MeetingTime | None) -> tuple[MeetingSpot, int | None]:
+def _spot(conference, spot_id, time: MeetingTime | None) -> tuple[MeetingSpot | None, int | None]:
     """The spot asked for (its first free table), or the first spot with room when none was asked."""
     if spot_id in (None, ""):
         if time is None:
@@ -231,13 +231,6 @@ def join_huddle(huddle: Huddle, person: Attendee, now: datetime | None = None) -
     return "waiting"
 
 
-def waiting_position(huddle: Huddle, person: Attendee) -> int | None:
-    """1 for the first on the waiting list; None when not on it."""
-    ids = list(db.session.scalars(select(HuddleWaiting.attendee_id).where(HuddleWaiting.huddle_id == huddle.id)
-                                  .order_by(HuddleWaiting.id)))
-    return ids.index(person.id) + 1 if person.id in ids else None
-
-
 def _move_up(huddle: Huddle, now: datetime) -> Attendee | None:
     """Seat the first person on the waiting list who is free at the huddle's time, and tell them."""
     waiting = db.session.scalars(select(HuddleWaiting).where(HuddleWaiting.huddle_id == huddle.id)
@@ -355,6 +348,7 @@ def invite(huddle: Huddle, now: datetime | None = None) -> int:
 # ---- reading them -----------------------------------------------------------------------------------
 
 def table_of(huddle: Huddle) -> int | None:
+    """The table number the huddle holds at its spot (None once cancelled)."""
     return db.session.scalar(select(TableBooking.table_no).where(TableBooking.huddle_id == huddle.id))
 
 
@@ -573,19 +567,16 @@ def circle_name(question: str) -> str:
     return question[:NAME_LIMIT - 1].rstrip() + "…"
 
 
-# ---- a hint for the start form --------------------------------------------------------------------------
-
-def proposed_spot(conference, time: MeetingTime | None) -> tuple[MeetingSpot, int] | None:
-    """The spot and table a new huddle at `time` would get when the host does not pick one."""
-    return booking.spot_with_room(conference, time) if time is not None else None
-
+# ---- what the start form offers ---------------------------------------------------------------------------
 
 def spots_of(conference) -> list[MeetingSpot]:
+    """The conference's meeting spots a huddle can be at, by name."""
     return list(db.session.scalars(select(MeetingSpot).where(
         MeetingSpot.conference_id == conference.id, MeetingSpot.retired.is_(False)).order_by(MeetingSpot.name)))
 
 
 def interests_of(conference) -> list[Interest]:
+    """The conference's interests a huddle can be about (not retired), in the organizer's order."""
     return list(db.session.scalars(select(Interest).where(
         Interest.conference_id == conference.id, Interest.retired.is_(False)).order_by(Interest.position, Interest.name)))
 
