@@ -503,7 +503,7 @@ def test_a_hidden_person_may_join_is_never_invited_and_a_hidden_host_invites_nob
     helper = make_attendee(conference, name="Helper", offers=("Math",))
     sign_in_as(client, quiet)
     response = client.post("/huddles/new", data=form(conference, times[1], interests=[str(ids(conference, "Math")[0])]))
-    assert response.status_code == 303
+    assert response.status_code == 303 and response.headers["Location"].endswith("?done=listed")
     assert db.session.scalar(select(func.count()).select_from(MeetingNotice)
                              .where(MeetingNotice.attendee_id == helper.id)) == 0
     sign_in_as(client, helper)

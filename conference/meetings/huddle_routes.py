@@ -18,6 +18,7 @@ from conference.meetings.models import HUDDLE_SIZES
 
 DONE = {
     "started": "Your huddle is on. We told people who can help with its interests.",
+    "listed": "Your huddle is on, listed for the people of the conference.",
     "seated": "You're in. See you at the table.",
     "waiting": "The huddle is full, so you're on the waiting list. We'll tell you if a seat opens.",
     "left": "You left the huddle. Your seat went to the next person waiting.",
@@ -66,7 +67,7 @@ def new_huddle():
     try:
         huddle = start_huddle(g.attendee, form.question.data, form.interests.data, form.time.data,
                               form.spot.data, form.size.data)
-        invite(huddle)
+        told = invite(huddle)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -74,7 +75,7 @@ def new_huddle():
             if name in form:
                 form[name].errors = [message]
         return _new_form(form, 422, None if error.errors else error.message)
-    return redirect(url_for("meetings.huddle", huddle_id=huddle.id, done="started"), 303)
+    return redirect(url_for("meetings.huddle", huddle_id=huddle.id, done="started" if told else "listed"), 303)
 
 
 def _page(huddle, status: int = 200, problem: str | None = None, done: str | None = None, cancel_form=None,

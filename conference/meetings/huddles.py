@@ -308,14 +308,13 @@ def invitees(huddle: Huddle, limit: int = INVITES) -> list[Attendee]:
     topics = sorted(hi.interest_id for hi in huddle.interests)
     host_interests = set(db.session.scalars(select(ai.c.interest_id).where(ai.c.attendee_id == huddle.host_id))
                          ) if huddle.host_id else set()
-    # One pass over the interest index (ix_attendee_interest_match) for the huddle's interests and the
-    # host's: per person, how many of the huddle's interests they offer and how many they share with the host.
-    scores = (select(ai.c.attendee_id,
-                     func.sum(case((and_(ai.c.interest_id.in_(topics), ai.c.offers), 1), else_=0)).label("offered"),
-                     func.sum(case((ai.c.interest_id.in_(sorted(host_interests)), 1), else_=0)).label("shared"))
+    # One pass over the interest rows of these few interests (a range of the interest index each): per
+    # person, how many of the huddle's interests they offer and how many interests they share with the host.
+    offered = func.sum(case((and_(ai.c.interest_id.in_(topics), ai.c.offers), 1), else_=0))
+    shared = func.sum(case((ai.c.interest_id.in_(sorted(host_interests)), 1), else_=0))
+    scores = (select(ai.c.attendee_id, offered.label("offered"), shared.label("shared"))
               .where(ai.c.interest_id.in_(sorted(set(topics) | host_interests)))
-              .group_by(ai.c.attendee_id)
-              .having(func.sum(case((and_(ai.c.interest_id.in_(topics), ai.c.offers), 1), else_=0)) > 0)
+              .group_by(ai.c.attendee_id).having(offered > 0)
               .subquery("scores"))
     a = Attendee.__table__
     statement = (
