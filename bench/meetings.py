@@ -555,6 +555,7 @@ def bench_invitees(app, rng: random.Random, repeat: int, warmup: int, want_plans
     from sqlalchemy import delete, func, select
 
     from conference.attendees.models import Attendee
+    from conference.errors import DomainError
     from conference.extensions import db
     from conference.interests.models import AttendeeInterest
     from conference.meetings.models import (Booking, Huddle, HuddleInterest, HuddleSeat, HuddleWaiting,
@@ -573,7 +574,8 @@ def bench_invitees(app, rng: random.Random, repeat: int, warmup: int, want_plans
         interest_ids = [i for i, _ in popular]
         times = list(db.session.scalars(select(MeetingTime.id).order_by(MeetingTime.starts_at)))
         before_first = db.session.scalar(select(func.min(MeetingTime.starts_at))) - timedelta(hours=1)
-        hosts = list(db.session.scalars(select(Attendee.id).where(Attendee.hidden.is_(False))))
+        hosts = list(db.session.scalars(select(Attendee.id).where(Attendee.hidden.is_(False),
+                                                                  Attendee.meeting_requests.is_(True))))
         last_huddle = db.session.scalar(select(func.max(Huddle.id))) or 0
         last_notice = db.session.scalar(select(func.max(MeetingNotice.id))) or 0
         db.session.remove()
@@ -583,10 +585,13 @@ def bench_invitees(app, rng: random.Random, repeat: int, warmup: int, want_plans
             busy = set(db.session.scalars(select(Booking.time_id).where(Booking.attendee_id == host.id)))
             time_id = rng.choice([t for t in times if t not in busy])
             label = "start_huddle" if index >= warmup else "warm-up"
-            huddle = timed(out["samples"], label, lambda: start_huddle(
-                host, rng.choice(QUESTIONS), interest_ids, time_id, size=6, now=before_first))
+            try:
+                huddle = timed(out["samples"], label, lambda: start_huddle(
+                    host, rng.choice(QUESTIONS), interest_ids, time_id, size=6, now=before_first))
+            except DomainError as error:
+                raise SystemExit(f"start_huddle refused host {host.id} at time {time_id}: {error}") from None
             found = timed(out["samples"], "invitees" if index >= warmup else "warm-up", lambda: invitees(huddle))
-            counts.append(len(found))
+            counts.append(len(found) if hasattr(found, "__len__") else len(list(found)))
             if want_plans and index == warmup + repeat - 1 and db.engine.name == "postgresql":
                 with Statements(db.engine) as caught:
                     invitees(huddle)
