@@ -411,3 +411,36 @@ def test_my_schedule_includes_the_section_and_imports_only_the_macros(app, world
         assert included.count('name="back" value="schedule"') == 1
         imported = render_template_string('{% from "meetings/_calendar.html" import ics_link %}<p>x</p>')
         assert imported == "<p>x</p>"
+
+
+def test_a_huddle_its_host_calls_off_stays_in_the_feed_as_cancelled(client, world):
+    from conference.meetings.huddles import cancel_huddle
+    huddle = world["huddle"]
+    sign_in_as(client, world["ana"])
+    path, _ = make_link(client)
+    feed = client.application.test_client()
+    uid = f"huddle-{huddle.id}@pln.example.org"
+    cancel_huddle(huddle, world["cal"], "The host is ill")
+    db.session.commit()
+    event = {str(e["UID"]): e for e in events(parse(feed.get(path)))}[uid]
+    assert str(event["STATUS"]) == "CANCELLED" and "The host is ill" in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]) == "Networking lounge, Hilton Anatole, Dallas"  # its table is freed
+
+
+def test_a_member_who_leaves_a_huddle_drops_it_from_their_feed(client, world):
+    from conference.meetings.huddles import leave_huddle
+    huddle = world["huddle"]
+    uid = f"huddle-{huddle.id}@pln.example.org"
+    sign_in_as(client, world["dee"])
+    dee_path, _ = make_link(client)
+    sign_in_as(client, world["ana"])
+    ana_path, _ = make_link(client)
+    feed = client.application.test_client()
+    leave_huddle(huddle, world["dee"])
+    db.session.commit()
+    assert uid not in {str(e["UID"]) for e in events(parse(feed.get(dee_path)))}
+    assert client.get(f"/me/meetings/huddle/{huddle.id}.ics").status_code == 200
+    event = {str(e["UID"]): e for e in events(parse(feed.get(ana_path)))}[uid]
+    assert "2 of 6 seats taken" in str(event["DESCRIPTION"])
+    sign_in_as(client, world["dee"])
+    assert client.get(f"/me/meetings/huddle/{huddle.id}.ics").status_code == 404
