@@ -163,6 +163,7 @@ def test_the_feed_serves_my_meetings_and_huddles_without_a_session(client, world
     assert response.headers["Cache-Control"] == "private, max-age=300"
     assert "inline" in response.headers["Content-Disposition"]
     assert response.headers["X-Robots-Tag"] == "noindex"
+    assert "Set-Cookie" not in response.headers  # a calendar app gets no session
     assert str(calendar["X-WR-CALNAME"]).startswith("Meetings · ")
     assert calendar["REFRESH-INTERVAL"].to_ical() == b"PT15M" and b"X-PUBLISHED-TTL:PT15M" in response.data
     found = {str(e["UID"]): e for e in events(calendar)}
