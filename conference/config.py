@@ -139,6 +139,8 @@ def from_environment(instance_path: str) -> dict:
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
         # Run tasks at once in the enqueuing process (None: only under TESTING).
         "TASKS_IMMEDIATE": _flag(env.get("TASKS_IMMEDIATE")),
+        # Meeting mail (conference/meetings/mail.py): at most one mail per person every this many minutes.
+        "MEETING_MAIL_MINUTES": int(env.get("MEETING_MAIL_MINUTES", "5") or 5),
         "WTF_CSRF_TIME_LIMIT": None,
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/javascript", "application/javascript",

@@ -92,6 +92,9 @@ PAGES: list[Page] = [
     Page("huddle-host", "meetings.huddle", ATTENDEE, _p("/huddles/{w.huddle_id}")),
     Page("huddle-member", "meetings.huddle", ATTENDEE, _p("/huddles/{w.joined_huddle_id}")),
     Page("huddle-after", "meetings.huddle", ATTENDEE, _p("/huddles/{w.past_huddle_id}")),
+    # Meeting in person: my schedule in a calendar app, meeting mail (a feed made: "on"; a newcomer's: none yet).
+    Page("meeting-calendar", "meetings.calendar_settings", ATTENDEE, _p("/me/meetings/calendar")),
+    Page("meeting-calendar-new", "meetings.calendar_settings", NEWCOMER, _p("/me/meetings/calendar")),
     # The organizer console (a laptop).
     Page("organize", "organizer.index", ORGANIZER, _p("/organize/"), desk=True),
     Page("organize-dashboard", "organizer.dashboard", ORGANIZER, _p("/organize/{w.slug}/"), desk=True),
@@ -150,6 +153,12 @@ EXEMPT: dict[str, str] = {
     "meetings.cancel": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-host'",
     "meetings.swap": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-after'",
     "meetings.make_circle": "POST only; redirects to the new circle, checked as 'circle'",
+    "meetings.meeting_ics": "a file download (.ics); tests/test_meeting_calendar.py parses it",
+    "meetings.huddle_ics": "a file download (.ics); tests/test_meeting_calendar.py parses it",
+    "meetings.feed": "a calendar feed (.ics) for calendar apps, no session; tests/test_meeting_calendar.py",
+    "meetings.make_calendar_feed": "POST only; answers the 'meeting-calendar' page with the new link shown once",
+    "meetings.revoke_calendar_feed": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
+    "meetings.meeting_mail": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
 }
 
 
@@ -191,7 +200,15 @@ def build_world() -> SimpleNamespace:
     _organizer(world, conference)
     _after_the_event(world, me)
     _huddles(world, conference, me, other, saved)
+    _calendar_feed(me)
     return world
+
+
+def _calendar_feed(me) -> None:
+    """My private calendar feed is on (the calendar page then offers a new link and turning it off)."""
+    from conference.meetings.calendar import make_feed
+    make_feed(me)
+    db.session.commit()
 
 
 def _organizer(world: SimpleNamespace, conference) -> None:
