@@ -283,3 +283,33 @@ def test_the_page_says_when_requests_end(client):
     assert "New requests and huddles end when the conference closes, after" in page
     closed = console(client, closes_on=date.today() - timedelta(days=1))
     assert "This conference has closed" in client.get(f"/organize/{closed.slug}/meetings").text
+
+
+def test_the_demo_is_held_around_the_day_it_is_seeded_and_reseeding_moves_it(app):
+    from conference.demo import DEMO_SLUG, demo_meeting_frame, seed_demo
+    from conference.events.models import Conference
+    first_day = date(2027, 2, 10)
+    conference, people = seed_demo(8, today=first_day)
+    db.session.commit()
+    assert (conference.starts_on, conference.ends_on) == (date(2027, 2, 9), date(2027, 2, 11))
+    assert conference.closes_on > conference.ends_on and conference.retain_until > conference.closes_on
+    _, slots, spots = demo_meeting_frame(conference)
+    assert len(slots) == 3 * 7 and [(s.name, s.capacity) for s in spots] == [("Hall B café", 8),
+                                                                              ("Networking lounge", 20)]
+    first = [frame.local_time(conference, t.starts_at).strftime("%a %H:%M") for t in slots[:8]]
+    assert first == ["Tue 10:00", "Tue 10:20", "Tue 10:40", "Tue 11:00", "Tue 14:30", "Tue 14:50", "Tue 15:10",
+                     "Wed 10:00"]
+    ids = [t.id for t in slots]
+    seed_demo(8, today=first_day)
+    db.session.commit()
+    assert [t.id for t in demo_meeting_frame(conference)[1]] == ids
+    # Later (across the change to summer time): the same rows, moved, on the venue's clock.
+    _, moved_people = seed_demo(8, today=date(2027, 3, 20))
+    db.session.commit()
+    assert db.session.scalar(select(func.count()).select_from(Conference).where(Conference.slug == DEMO_SLUG)) == 1
+    _, moved, spots = demo_meeting_frame(conference)
+    assert [p.id for p in moved_people] == [p.id for p in people] and len(spots) == 2
+    assert sorted(t.id for t in moved) == sorted(ids)
+    assert conference.starts_on == date(2027, 3, 19)
+    assert frame.local_time(conference, moved[0].starts_at).strftime("%Y-%m-%d %H:%M") == "2027-03-19 10:00"
+    assert moved[0].starts_at == datetime(2027, 3, 19, 14, 0)  # EDT now
