@@ -179,7 +179,7 @@ def meeting_counts(conference: Conference, now: datetime | None = None) -> Meeti
 def build_figures(counts: MeetingCounts) -> MeetingFigures:
     """The published figures from the raw numbers, small numbers and the parts beside them hidden."""
     hours = [(datetime.fromisoformat(local), datetime.fromisoformat(utc), req, acc, held, past)
-             for local, utc, req, acc, held, past in counts.hours]
+             for local, utc, req, acc, held, past in counts.hours if req]  # hours nobody asked for say nothing
     # An hour whose times have all ended held exactly what it accepted: one cell, so no two ways to hide it.
     held_key = {utc: ("accepted", utc) if past else ("held", utc) for _, utc, _, _, _, past in hours}
     values = {}

@@ -163,4 +163,5 @@ class MeetingRunForm(_OnePageForm):
 class MeetingSpotForm(_OnePageForm):
     id_prefix = "spot"
     name = StringField("Spot", description="E.g. “Networking lounge”.")
-    capacity = WholeNumberField("Tables (meetings at once)", "Give the number of tables as a whole number.")
+    capacity = WholeNumberField("Tables", "Give the number of tables as a whole number.",
+                                description="How many meetings or huddles fit there at once.")

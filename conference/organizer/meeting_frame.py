@@ -28,8 +28,8 @@ def _page(conference, status: int = 200, time_form=None, run_form=None, spot_for
     """The page; `row_error` is (kind, id, message, typed) for a change made on one row of a list."""
     return render("organizer/meetings.html", "meeting_frame", status=status, conference=conference,
                   days=frame.times_by_day(conference), spots=frame.spots_of(conference),
-                  time_form=time_form or MeetingTimeForm(formdata=None, minutes=20),
-                  run_form=run_form or MeetingRunForm(formdata=None, every=20, minutes=20),
+                  time_form=time_form or MeetingTimeForm(formdata=None, day=conference.starts_on, minutes=20),
+                  run_form=run_form or MeetingRunForm(formdata=None, day=conference.starts_on, every=20, minutes=20),
                   spot_form=spot_form or MeetingSpotForm(formdata=None), action_form=ConfirmForm(),
                   row_error=row_error, closed=is_closed(conference), time_label=time_label,
                   changed=request.args.get("changed"))
