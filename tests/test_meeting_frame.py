@@ -313,3 +313,30 @@ def test_the_demo_is_held_around_the_day_it_is_seeded_and_reseeding_moves_it(app
     assert conference.starts_on == date(2027, 3, 19)
     assert frame.local_time(conference, moved[0].starts_at).strftime("%Y-%m-%d %H:%M") == "2027-03-19 10:00"
     assert moved[0].starts_at == datetime(2027, 3, 19, 14, 0)  # EDT now
+
+
+def test_the_error_states_are_valid_html(client, tmp_path):
+    import json
+    import subprocess
+    from tests.test_markup import _vnu_or_skip
+    command = _vnu_or_skip()
+    conference = console(client)
+    post_run(client, conference)
+    post_spot(client, conference)
+    spot = db.session.scalar(select(MeetingSpot))
+    accepted_meeting(conference, times(conference)[0], spot)
+    pages = {"time": post_time(client, conference, minutes="x", start=""),
+             "run": post_run(client, conference, every="5"),
+             "spot": post_spot(client, conference, capacity="0"),
+             "remove": client.post(f"/organize/{conference.slug}/meetings/times/{times(conference)[0].id}/remove"),
+             "edit": client.post(f"/organize/{conference.slug}/meetings/spots/{spot.id}", data={"name": "", "capacity": "3"})}
+    files = []
+    for name, response in pages.items():
+        assert response.status_code == 422, name
+        path = tmp_path / f"{name}.html"
+        path.write_text(response.get_data(as_text=True), encoding="utf-8")
+        files.append(str(path))
+    run = subprocess.run([*command, "--errors-only", "--format", "json", *files], capture_output=True, text=True,
+                         timeout=300)
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    assert not messages, [(m.get("url", "").rpartition("/")[2], m["message"]) for m in messages]

@@ -7,6 +7,7 @@ from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, EmailField, Field, IntegerField, RadioField, SelectField, StringField,
                      TimeField)
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from conference.attendees.models import ROLES
 from conference.organizer.import_columns import FIELDS
@@ -116,7 +117,9 @@ class ConfirmForm(FlaskForm):
 
 
 class WholeNumberField(IntegerField):
-    """A whole number; anything else is the form's error, with a message a person can read."""
+    """A whole number; anything else is the form's error, with a message a person can read. A text
+    input, so that what was typed comes back as it was typed."""
+    widget = TextInput()
 
     def __init__(self, label, message: str, **kwargs):
         super().__init__(label, validators=[Optional()], **kwargs)
