@@ -167,9 +167,11 @@ def init_app(app: Flask) -> None:
         organizer = demo_organizer(conference)
         organizer_token = issue_organizer_token(organizer, minutes)
         db.session.commit()
-        click.echo(f"Demo conference: {conference.name}, {conference.dates_label} — join at {base}/{conference.slug}/join")
+        click.echo(f"Demo conference: {conference.name}, {conference.dates_label} — "
+                   f"join at {base}/{conference.slug}/join")
         _, times, spots = demo_meeting_frame(conference)
-        click.echo(f"{len(times)} meeting times and {len(spots)} meeting spots: {base}/organize/{conference.slug}/meetings")
+        click.echo(f"{len(times)} meeting times and {len(spots)} meeting spots: "
+                   f"{base}/organize/{conference.slug}/meetings")
         click.echo(f"{len(people)} demo attendees. Sign in as one of them (links work once, for 15 minutes):")
         for person, token in links:
             click.echo(f"  {person.name} ({person.role_label}): {base}/signin/{token}")

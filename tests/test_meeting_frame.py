@@ -46,7 +46,8 @@ def test_the_page_is_in_the_console_and_only_for_its_organizers(client):
     page = client.get(f"/organize/{conference.slug}/meetings")
     assert page.status_code == 200
     assert 'href="/organize/%s/meetings" aria-current="page">Meetings' % conference.slug in page.text
-    assert "No meeting times yet" in page.text and "New requests and huddles end when the conference closes" in page.text
+    assert "No meeting times yet" in page.text
+    assert "New requests and huddles end when the conference closes" in page.text
     other = make_conference()
     assert client.get(f"/organize/{other.slug}/meetings").status_code == 403
     assert client.post(f"/organize/{other.slug}/meetings/times", data={}).status_code == 403
@@ -329,7 +330,8 @@ def test_the_error_states_are_valid_html(client, tmp_path):
              "run": post_run(client, conference, every="5"),
              "spot": post_spot(client, conference, capacity="0"),
              "remove": client.post(f"/organize/{conference.slug}/meetings/times/{times(conference)[0].id}/remove"),
-             "edit": client.post(f"/organize/{conference.slug}/meetings/spots/{spot.id}", data={"name": "", "capacity": "3"})}
+             "edit": client.post(f"/organize/{conference.slug}/meetings/spots/{spot.id}",
+                                 data={"name": "", "capacity": "3"})}
     files = []
     for name, response in pages.items():
         assert response.status_code == 422, name

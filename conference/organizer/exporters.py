@@ -63,7 +63,8 @@ def meetings_json(m: MeetingFigures) -> dict:
     return {
         "requested": m.requested, "accepted": m.accepted, "held": m.held, "huddles_held": m.huddles_held,
         "joined": m.joined, "met_someone": m.met, "met_share": round(m.met_share, 4),
-        "per_hour": [{"hour_start": h.start.strftime("%Y-%m-%dT%H:%M"), "hour_start_utc": h.utc.strftime("%Y-%m-%dT%H:%MZ"),
+        "per_hour": [{"hour_start": h.start.strftime("%Y-%m-%dT%H:%M"),
+                      "hour_start_utc": h.utc.strftime("%Y-%m-%dT%H:%MZ"),
                       "requested": h.requested.value, "accepted": h.accepted.value, "held": h.held.value}
                      for h in m.hours],
         "huddle_sizes": [{"people": size, "huddles": count.value} for size, count in m.huddle_sizes],

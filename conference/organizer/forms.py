@@ -10,6 +10,7 @@ from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import TextInput
 
 from conference.attendees.models import ROLES
+from conference.errors import DomainError
 from conference.organizer.import_columns import FIELDS
 from conference.organizer.models import LAYOUTS
 from conference.organizer.operations import SettingsInput
@@ -114,6 +115,17 @@ class BadgeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Carries only the CSRF token for one-button POSTs."""
+
+
+def merge_error(form, error: DomainError) -> None:
+    """A domain error onto the form: beside its field, or at the top."""
+    if not error.errors:
+        form.form_errors.append(error.message)
+    for key, message in error.errors.items():
+        if key in form:
+            form[key].errors = [message]
+        else:
+            form.form_errors.append(message)
 
 
 class WholeNumberField(IntegerField):

@@ -12,16 +12,7 @@ from conference.meetings.booking import time_label
 from conference.organizer import bp
 from conference.organizer.access import organizer_required
 from conference.organizer.forms import ConfirmForm, MeetingRunForm, MeetingSpotForm, MeetingTimeForm
-
-
-def _merge(form, error: DomainError) -> None:
-    if not error.errors:
-        form.form_errors.append(error.message)
-    for key, message in error.errors.items():
-        if key in form:
-            form[key].errors = [message]
-        else:
-            form.form_errors.append(message)
+from conference.organizer.forms import merge_error as _merge
 
 
 def _page(conference, status: int = 200, time_form=None, run_form=None, spot_form=None, row_error=None):
