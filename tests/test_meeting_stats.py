@@ -220,3 +220,16 @@ def test_the_dashboard_snapshot_shows_the_same_figures(client, app, busy):
     client.get(f"/organize/{conference.slug}/")
     cached = json.loads(client.get(f"/organize/{conference.slug}/figures.json").data)["meeting_in_person"]
     assert cached == fresh
+
+
+def test_hours_are_the_venues_even_half_an_hour_off_utc(app):
+    conference = make_conference(timezone="Asia/Kolkata")
+    people = crowd(conference, principal=20)["principal"]
+    lounge = place(conference)
+    early, late = slot(conference, datetime(2026, 7, 9, 4, 10)), slot(conference, datetime(2026, 7, 9, 4, 50))
+    for i in range(5):
+        meet(people[i], people[i + 10], early, lounge, state="requested")
+        meet(people[i + 5], people[i + 15], late, lounge, state="requested")
+    hours = meeting_figures(conference, now=NOW).hours
+    assert [(h.start.strftime("%H:%M"), h.utc.strftime("%H:%M"), h.requested.shown) for h in hours] == [
+        ("09:00", "03:30", "5"), ("10:00", "04:30", "5")]

@@ -118,14 +118,18 @@ def meeting_counts(conference: Conference, now: datetime | None = None) -> Meeti
     hours: dict[datetime, list] = {}
     hour_of = {}
     for t in times:
-        local = t.starts_at.replace(tzinfo=timezone.utc).astimezone(zone)
-        key = _hour(t.starts_at)
+        # By the hour on the venue's clock (a zone half an hour off UTC still gets whole local hours).
+        local = _hour(t.starts_at.replace(tzinfo=timezone.utc).astimezone(zone))
+        key = local.replace(tzinfo=None)
         hour_of[t.id] = key
-        row = hours.setdefault(key, [_hour(local.replace(tzinfo=None)), key, 0, 0, 0, True])
+        utc = local.astimezone(timezone.utc).replace(tzinfo=None)
+        row = hours.setdefault(key, [key, utc, 0, 0, 0, True])
         row[5] = row[5] and t.id in ended
     for time_id, state, n in db.session.execute(
             select(Meeting.time_id, Meeting.state, func.count()).where(Meeting.conference_id == conference.id)
             .group_by(Meeting.time_id, Meeting.state)):
+        if time_id not in hour_of:
+            continue
         row = hours[hour_of[time_id]]
         row[2] += n
         if state == "accepted":
@@ -133,8 +137,9 @@ def meeting_counts(conference: Conference, now: datetime | None = None) -> Meeti
             if time_id in ended:
                 row[4] += n
 
-    # Who met whom: accepted meetings whose time has ended, and huddles held with two people or more.
-    met_pairs: set[tuple[int, int]] = set()
+    # Who met someone of which role: accepted meetings whose time has ended, and huddles held with two
+    # people or more (everyone at the table met everyone else there).
+    met_roles: dict[int, set[str]] = {}
     role_of: dict[int, str] = {}
     asker, invitee = aliased(Attendee), aliased(Attendee)
     for a, role_a, b, role_b in db.session.execute(
@@ -143,37 +148,40 @@ def meeting_counts(conference: Conference, now: datetime | None = None) -> Meeti
             .where(Meeting.conference_id == conference.id, Meeting.state == "accepted",
                    Meeting.time_id.in_(sorted(ended) or [0]), asker.has_joined, invitee.has_joined)):
         role_of[a], role_of[b] = role_a, role_b
-        met_pairs.update({(a, b), (b, a)})
+        met_roles.setdefault(a, set()).add(role_b)
+        met_roles.setdefault(b, set()).add(role_a)
     seated: dict[int, list[int]] = {}
-    for huddle_id, person, role, joined in db.session.execute(
-            select(HuddleSeat.huddle_id, Attendee.id, Attendee.role, Attendee.has_joined)
+    for huddle_id, person, role in db.session.execute(
+            select(HuddleSeat.huddle_id, Attendee.id, Attendee.role)
             .join(Huddle, Huddle.id == HuddleSeat.huddle_id).join(Attendee, Attendee.id == HuddleSeat.attendee_id)
             .where(Huddle.conference_id == conference.id, Huddle.cancelled_at.is_(None),
-                   Huddle.time_id.in_(sorted(ended) or [0]))):
-        seated.setdefault(huddle_id, [])
-        if joined:
-            seated[huddle_id].append(person)
-            role_of[person] = role
+                   Huddle.time_id.in_(sorted(ended) or [0]), Attendee.has_joined)):
+        seated.setdefault(huddle_id, []).append(person)
+        role_of[person] = role
     sizes: dict[int, int] = {}
     for people in seated.values():
         sizes[len(people)] = sizes.get(len(people), 0) + 1
-        if len(people) > 1:
-            met_pairs.update((a, b) for a in people for b in people if a != b)
-    sizes.pop(0, None)
+        roles_here: dict[str, int] = {}
+        for person in people:
+            roles_here[role_of[person]] = roles_here.get(role_of[person], 0) + 1
+        for person in people:
+            others = {r for r, n in roles_here.items() if n > (1 if r == role_of[person] else 0)}
+            if others:
+                met_roles.setdefault(person, set()).update(others)
 
     met: dict[str, int] = {}
-    for person in {a for a, _ in met_pairs}:
+    pairs: dict[tuple[str, str], int] = {}
+    for person, roles in met_roles.items():
         met[role_of[person]] = met.get(role_of[person], 0) + 1
-    pairs: dict[tuple[str, str], set[int]] = {}
-    for a, b in met_pairs:
-        pairs.setdefault((role_of[a], role_of[b]), set()).add(a)
+        for other in roles:
+            pairs[(role_of[person], other)] = pairs.get((role_of[person], other), 0) + 1
     joined = dict(db.session.execute(select(Attendee.role, func.count()).where(
         Attendee.conference_id == conference.id, Attendee.has_joined).group_by(Attendee.role)).all())
     return MeetingCounts(
         hours=[[row[0].strftime("%Y-%m-%dT%H:00"), row[1].strftime("%Y-%m-%dT%H:00"), *row[2:]]
                for _, row in sorted(hours.items())],
         huddle_sizes=sizes, joined={r: int(n) for r, n in joined.items()}, met=met,
-        pairs=[[a, b, len(people)] for (a, b), people in sorted(pairs.items())])
+        pairs=[[a, b, n] for (a, b), n in sorted(pairs.items())])
 
 
 def build_figures(counts: MeetingCounts) -> MeetingFigures:
