@@ -27,7 +27,7 @@ from conference.organizer.disclosure import Count, protect, still_pinned
 @dataclass
 class MeetingCounts:
     """The raw numbers; never shown as they are."""
-    # [venue hour "YYYY-MM-DDTHH:00", UTC hour, requested, accepted, held, every time of the hour has ended]
+    # [venue hour "YYYY-MM-DDTHH:MM", its start in UTC, requested, accepted, held, every time of the hour has ended]
     hours: list[list] = field(default_factory=list)
     huddle_sizes: dict[int, int] = field(default_factory=dict)      # people seated -> huddles held
     joined: dict[str, int] = field(default_factory=dict)            # role -> attendees who joined
@@ -178,7 +178,7 @@ def meeting_counts(conference: Conference, now: datetime | None = None) -> Meeti
     joined = dict(db.session.execute(select(Attendee.role, func.count()).where(
         Attendee.conference_id == conference.id, Attendee.has_joined).group_by(Attendee.role)).all())
     return MeetingCounts(
-        hours=[[row[0].strftime("%Y-%m-%dT%H:00"), row[1].strftime("%Y-%m-%dT%H:00"), *row[2:]]
+        hours=[[row[0].strftime("%Y-%m-%dT%H:%M"), row[1].strftime("%Y-%m-%dT%H:%M"), *row[2:]]
                for _, row in sorted(hours.items())],
         huddle_sizes=sizes, joined={r: int(n) for r, n in joined.items()}, met=met,
         pairs=[[a, b, n] for (a, b), n in sorted(pairs.items())])
