@@ -233,3 +233,29 @@ def test_hours_are_the_venues_even_half_an_hour_off_utc(app):
     hours = meeting_figures(conference, now=NOW).hours
     assert [(h.start.strftime("%H:%M"), h.utc.strftime("%H:%M"), h.requested.shown) for h in hours] == [
         ("09:00", "03:30", "5"), ("10:00", "04:30", "5")]
+
+
+def test_joined_by_role_cannot_be_worked_out_from_the_network_file(client, app):
+    """One teacher leader and five district leaders: the network file shows them as one group of 6 nodes,
+    so "<5" and "suppressed" beside it would read 1 and 5."""
+    from collections import Counter
+    from tests.organizer_factories import connect
+    from tests.test_export_privacy import graph
+    conference = make_conference()
+    people = crowd(conference, principal=10, teacher_leader=1, district_leader=5)
+    p = people["principal"]
+    for i in range(5):
+        connect(p[i], p[i + 5])
+    sign_in_organizer(client, make_organizer(conference))
+    nodes, _, _ = graph(client, conference.slug)
+    groups = Counter(node["role"] for node in nodes.values())
+    assert groups == {"principal": 10, "teacher_leader|district_leader": 6}
+    data = json.loads(client.get(f"/organize/{conference.slug}/figures.json").data)["meeting_in_person"]
+    joined = {r["role"]: r["joined"] for r in data["roles"]}
+    for group, total in groups.items():
+        shown, hidden = split({role: joined[role] for role in group.split("|")} if joined else {})
+        assert not joined or not hidden_parts_pinned(total - shown, hidden), group
+    shown, hidden = split(joined)
+    assert not hidden_parts_pinned(data["joined"] - shown, hidden)
+    page = client.get(f"/organize/{conference.slug}/").text
+    assert "Too few people yet to show them by role" in page or "suppressed" in page

@@ -33,13 +33,17 @@ class MeetingCounts:
     joined: dict[str, int] = field(default_factory=dict)            # role -> attendees who joined
     met: dict[str, int] = field(default_factory=dict)               # role -> of them, who met someone
     pairs: list[list] = field(default_factory=list)                 # [role a, role b, a's who met a b]
+    # The network file's role groups (disclosure.role_groups): it publishes each group's registrants,
+    # so the joined of the roles inside a group are a block too.
+    groups: list[list[str]] = field(default_factory=list)
 
     @classmethod
     def from_json(cls, data: dict) -> MeetingCounts:
         """What `dataclasses.asdict` wrote, back from JSON (whose keys are strings)."""
         return cls(hours=[list(h) for h in data["hours"]],
                    huddle_sizes={int(k): int(v) for k, v in data["huddle_sizes"].items()},
-                   joined=dict(data["joined"]), met=dict(data["met"]), pairs=[list(p) for p in data["pairs"]])
+                   joined=dict(data["joined"]), met=dict(data["met"]), pairs=[list(p) for p in data["pairs"]],
+                   groups=[list(g) for g in data.get("groups", [])])
 
 
 @dataclass
@@ -109,8 +113,9 @@ def _hour(moment: datetime) -> datetime:
     return moment.replace(minute=0, second=0, microsecond=0)
 
 
-def meeting_counts(conference: Conference, now: datetime | None = None) -> MeetingCounts:
-    """The raw numbers behind the figures, as of `now`."""
+def meeting_counts(conference: Conference, now: datetime | None = None,
+                   groups: list[tuple[str, ...]] | None = None) -> MeetingCounts:
+    """The raw numbers behind the figures, as of `now`; `groups` are the network file's role groups."""
     now = now or utcnow()
     zone = zone_of(conference)
     times = list(db.session.scalars(select(MeetingTime).where(MeetingTime.conference_id == conference.id)))
@@ -181,7 +186,7 @@ def meeting_counts(conference: Conference, now: datetime | None = None) -> Meeti
         hours=[[row[0].strftime("%Y-%m-%dT%H:%M"), row[1].strftime("%Y-%m-%dT%H:%M"), *row[2:]]
                for _, row in sorted(hours.items())],
         huddle_sizes=sizes, joined={r: int(n) for r, n in joined.items()}, met=met,
-        pairs=[[a, b, n] for (a, b), n in sorted(pairs.items())])
+        pairs=[[a, b, n] for (a, b), n in sorted(pairs.items())], groups=[list(g) for g in groups or []])
 
 
 def build_figures(counts: MeetingCounts) -> MeetingFigures:
@@ -213,13 +218,14 @@ def build_figures(counts: MeetingCounts) -> MeetingFigures:
         sizes = {}
 
     order = list(ROLES)
-    joined = protect({r: counts.joined.get(r, 0) for r in order}, [order])
+    joined_blocks = [order, *(g for g in counts.groups if len(g) > 1)]
+    joined = protect({r: counts.joined.get(r, 0) for r in order}, joined_blocks)
     met = protect({r: counts.met.get(r, 0) for r in order}, [order])
     # No sum of the pair cells is published (one person can meet several roles): primary suppression.
     pair_cells = protect({(a, b): n for a, b, n in counts.pairs})
     roles = [(r, ROLES[r], Share(met[r], joined[r])) for r in order]
     pairs = {key: Share(cell, joined[key[0]]) for key, cell in pair_cells.items()}
-    if still_pinned(joined, [order]) or still_pinned(met, [order]):
+    if still_pinned(joined, joined_blocks) or still_pinned(met, [order]):
         withheld.append("roles")
         roles, pairs = [], {}
     return MeetingFigures(
@@ -229,6 +235,7 @@ def build_figures(counts: MeetingCounts) -> MeetingFigures:
         counts=counts, withheld=tuple(withheld))
 
 
-def meeting_figures(conference: Conference, now: datetime | None = None) -> MeetingFigures:
-    """The figures about meeting in person, as of `now`."""
-    return build_figures(meeting_counts(conference, now))
+def meeting_figures(conference: Conference, now: datetime | None = None,
+                    groups: list[tuple[str, ...]] | None = None) -> MeetingFigures:
+    """The figures about meeting in person, as of `now` (`groups`: the network file's role groups)."""
+    return build_figures(meeting_counts(conference, now, groups))

@@ -278,9 +278,11 @@ def dashboard(conference: Conference) -> Dashboard:
     interests = interest_figures(conference)
     counts = tallies.counted_connections(conference.id)
     states = _state_counts(conference)
+    roles = role_matrix(conference, counts=counts)
+    groups = role_groups(roles.people, roles.directed, list(ROLES))
     return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
                      overview=overview(conference), hours=connections_per_hour(conference, counts=counts),
-                     interests=interests, roles=role_matrix(conference, counts=counts),
+                     interests=interests, roles=roles,
                      states=build_states(states), gaps=most_sought_least_offered(interests),
                      no_state=sum(n for code, n in states.items() if not code),
-                     meetings=meeting_figures(conference))
+                     meetings=meeting_figures(conference, groups=groups))
