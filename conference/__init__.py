@@ -73,6 +73,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     import conference.organizer.meeting_frame  # noqa: F401
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)
+    # Meeting in person: 1:1 meetings, problem-of-practice huddles, my schedule.
+    import conference.meetings.huddle_routes  # noqa: F401
+    from conference.meetings import bp as meetings_bp
+    app.register_blueprint(meetings_bp)
 
     from conference import auth, errors, demo
     auth.init_app(app)

@@ -149,4 +149,8 @@ def from_environment(instance_path: str) -> dict:
         "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
         "COMPRESS_MIN_SIZE": 500,
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
+        # Problem-of-practice huddles (conference/meetings/huddles.py): how many may wait for a seat of a
+        # full huddle, and how many people who can help are told of a new one (a popular interest spams nobody).
+        "HUDDLE_WAITING_LIST": int(env.get("HUDDLE_WAITING_LIST", "5") or 5),
+        "HUDDLE_INVITES": int(env.get("HUDDLE_INVITES", "40") or 40),
     }

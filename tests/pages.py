@@ -85,6 +85,13 @@ PAGES: list[Page] = [
     Page("circles", "circles.index", ATTENDEE, _p("/me/circles")),
     Page("circle", "circles.show", ATTENDEE, _p("/me/circles/{w.circle_id}")),
     Page("digest", "digest.preview", ATTENDEE, _p("/me/digest")),
+    # Meeting in person: problem-of-practice huddles.
+    Page("huddles", "meetings.huddles", ATTENDEE, _p("/huddles")),
+    Page("huddle-new", "meetings.new_huddle", ATTENDEE, _p("/huddles/new")),
+    Page("huddle-new-errors", "meetings.new_huddle", ATTENDEE, _p("/huddles/new"), act="submit-empty"),
+    Page("huddle-host", "meetings.huddle", ATTENDEE, _p("/huddles/{w.huddle_id}")),
+    Page("huddle-member", "meetings.huddle", ATTENDEE, _p("/huddles/{w.joined_huddle_id}")),
+    Page("huddle-after", "meetings.huddle", ATTENDEE, _p("/huddles/{w.past_huddle_id}")),
     # The organizer console (a laptop).
     Page("organize", "organizer.index", ORGANIZER, _p("/organize/"), desk=True),
     Page("organize-dashboard", "organizer.dashboard", ORGANIZER, _p("/organize/{w.slug}/"), desk=True),
@@ -145,6 +152,11 @@ EXEMPT: dict[str, str] = {
     "organizer.add_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
     "organizer.edit_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
     "organizer.retire_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "meetings.join": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-member'",
+    "meetings.leave": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-member'",
+    "meetings.cancel": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-host'",
+    "meetings.swap": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-after'",
+    "meetings.make_circle": "POST only; redirects to the new circle, checked as 'circle'",
 }
 
 
@@ -185,6 +197,7 @@ def build_world() -> SimpleNamespace:
                             sign_in_token=token, organizer_id=None, newcomer_id=other.id)
     _organizer(world, conference)
     _after_the_event(world, me)
+    _huddles(world, conference, me, other, saved)
     return world
 
 
@@ -219,15 +232,14 @@ def _organizer(world: SimpleNamespace, conference) -> None:
 
 
 def _meeting_frame(conference) -> None:
-    """Two runs of meeting times on the first day, one single time, and spots (one retired)."""
+    """Two runs of meeting times on the first day, one single time, and a retired spot (the spots in use
+    come with the huddles below)."""
     from datetime import time, timedelta
     from conference.meetings import frame
     day = conference.starts_on
     frame.add_run(conference, frame.RunInput(day, time(10, 0), time(11, 30), 20, 20, "Morning break"))
     frame.add_run(conference, frame.RunInput(day, time(14, 30), time(15, 30), 20, 20, "Afternoon break"))
     frame.add_time(conference, day + timedelta(days=1), time(17, 30), 60, "Reception")
-    frame.add_spot(conference, "Networking lounge", 20)
-    frame.add_spot(conference, "Hall B café", 8)
     frame.set_spot_retired(conference, frame.add_spot(conference, "Terrace (closed for rain)", 6).id, True)
 
 
@@ -242,6 +254,38 @@ def _after_the_event(world: SimpleNamespace, me) -> None:
     add_members(me, circle.id, {world.connection_id})
     db.session.commit()
     world.circle_id = circle.id
+
+
+def _huddles(world: SimpleNamespace, conference, me, other, saved) -> None:
+    """Meeting times and spots; a huddle I host (Samira has a seat), one of Marcus's I sit in, and one that
+    has ended (to swap contacts and make a circle)."""
+    from datetime import timedelta
+    from conference.events.models import utcnow
+    from conference.meetings.huddles import join_huddle, start_huddle
+    from conference.meetings.models import MeetingSpot, MeetingTime
+    from tests.factories import interest
+    start = (utcnow() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    past = MeetingTime(conference_id=conference.id, starts_at=start - timedelta(days=2), minutes=20,
+                       label="Morning break")
+    times = [MeetingTime(conference_id=conference.id, starts_at=start + timedelta(minutes=30 * n), minutes=20,
+                         label="Networking break") for n in range(3)]
+    db.session.add_all([past, *times, MeetingSpot(conference_id=conference.id, name="Networking lounge", capacity=20),
+                        MeetingSpot(conference_id=conference.id, name="Hall B café", capacity=1)])
+    db.session.commit()
+    equity, climate = interest(conference, "Equity").id, interest(conference, "School climate and culture").id
+    hosted = start_huddle(me, "Chronic absence in K–2: what actually worked for your attendance team?",
+                          [climate, equity], times[0].id, size=6)
+    join_huddle(hosted, other)
+    joined = start_huddle(saved, "Master schedules with one counselor and no assistant principal: who made it work?",
+                          [interest(conference, "Scheduling").id], times[1].id, size=4)
+    join_huddle(joined, me)
+    before = past.starts_at - timedelta(hours=1)
+    ended = start_huddle(other, "Family engagement nights that families actually come to",
+                         [interest(conference, "Family and community engagement").id], past.id, size=5, now=before)
+    join_huddle(ended, me, now=before)
+    join_huddle(ended, saved, now=before)
+    db.session.commit()
+    world.huddle_id, world.joined_huddle_id, world.past_huddle_id = hosted.id, joined.id, ended.id
 
 
 def session_for(world: SimpleNamespace, who: str) -> dict:
