@@ -153,6 +153,7 @@ def add_run(conference: Conference, run: RunInput) -> list[MeetingTime]:
 
 
 def conference_time(conference: Conference, time_id: int) -> MeetingTime:
+    """One of the conference's meeting times; DomainError for any other id."""
     found = db.session.get(MeetingTime, time_id)
     if found is None or found.conference_id != conference.id:
         raise DomainError("That meeting time is not part of this conference.")
@@ -216,6 +217,7 @@ def spots_of(conference: Conference) -> list[MeetingSpot]:
 
 
 def conference_spot(conference: Conference, spot_id: int) -> MeetingSpot:
+    """One of the conference's spots; DomainError for any other id."""
     found = db.session.get(MeetingSpot, spot_id)
     if found is None or found.conference_id != conference.id:
         raise DomainError("That spot is not part of this conference.")
