@@ -66,7 +66,7 @@ def _lock(conference: Conference) -> None:
     db.session.execute(select(Conference.id).where(Conference.id == conference.id).with_for_update())
 
 
-def _clash(conference: Conference, existing: list[MeetingTime], start: datetime, minutes: int) -> MeetingTime | None:
+def _clash(existing: list[MeetingTime], start: datetime, minutes: int) -> MeetingTime | None:
     end = start + timedelta(minutes=minutes)
     return next((t for t in existing if t.starts_at < end and t.ends_at > start), None)
 
@@ -95,7 +95,7 @@ def add_time(conference: Conference, day: date | None, start: time | None, minut
     minutes, label = _minutes(minutes), _label(label)
     starts_at = to_utc(conference, day, start)
     _lock(conference)
-    clash = _clash(conference, times_of(conference), starts_at, minutes)
+    clash = _clash(times_of(conference), starts_at, minutes)
     if clash is not None:
         raise _clash_error(conference, clash, "start")
     added = MeetingTime(conference_id=conference.id, starts_at=starts_at, minutes=minutes, label=label)
@@ -143,7 +143,7 @@ def add_run(conference: Conference, run: RunInput) -> list[MeetingTime]:
     _lock(conference)
     existing = times_of(conference)
     for moment in moments:
-        clash = _clash(conference, existing, moment, minutes)
+        clash = _clash(existing, moment, minutes)
         if clash is not None:
             raise _clash_error(conference, clash, "first")
     added = [MeetingTime(conference_id=conference.id, starts_at=m, minutes=minutes, label=label) for m in moments]
