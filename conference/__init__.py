@@ -70,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # The organizer console (issue 4); its flask commands come with its blueprint.
     import conference.organizer.routes  # noqa: F401
+    import conference.organizer.meeting_frame  # noqa: F401
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)
     # Meeting in person: 1:1 meetings, problem-of-practice huddles, my schedule.

@@ -109,6 +109,7 @@ PAGES: list[Page] = [
     Page("organize-badge-job", "organizer.badge_job", ORGANIZER, _p("/organize/{w.slug}/badges/{w.badge_job_id}"),
          desk=True),
     Page("organize-exports", "organizer.exports", ORGANIZER, _p("/organize/{w.slug}/exports"), desk=True),
+    Page("organize-meetings", "organizer.meetings", ORGANIZER, _p("/organize/{w.slug}/meetings"), desk=True),
 ]
 
 EXEMPT: dict[str, str] = {
@@ -148,6 +149,12 @@ EXEMPT: dict[str, str] = {
     "organizer.hours_csv": "a file download (.csv)",
     "organizer.figures_json": "a file download (.json)",
     "organizer.network": "a file download (.graphml)",
+    "organizer.add_meeting_time": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.add_meeting_run": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.remove_meeting_time": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.add_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.edit_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.retire_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
     "meetings.join": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-member'",
     "meetings.leave": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-member'",
     "meetings.cancel": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-host'",
@@ -236,8 +243,21 @@ def _organizer(world: SimpleNamespace, conference) -> None:
     unclaimed = make_attendee(conference, name="Thanh Nguyễn", school="Riverside K–8 Academy")
     unclaimed.import_batch_id = batch.id  # imported by the organizer, not claimed: "Is this you?"
     world.unclaimed_code = display(unclaimed.badge_code)
+    _meeting_frame(conference)
     db.session.commit()
     world.organizer_id, world.badge_job_id, world.import_token = organizer.id, job.id, upload.id
+
+
+def _meeting_frame(conference) -> None:
+    """Two runs of meeting times on the first day, one single time, and a retired spot (the spots in use
+    come with the huddles below)."""
+    from datetime import time, timedelta
+    from conference.meetings import frame
+    day = conference.starts_on
+    frame.add_run(conference, frame.RunInput(day, time(10, 0), time(11, 30), 20, 20, "Morning break"))
+    frame.add_run(conference, frame.RunInput(day, time(14, 30), time(15, 30), 20, 20, "Afternoon break"))
+    frame.add_time(conference, day + timedelta(days=1), time(17, 30), 60, "Reception")
+    frame.set_spot_retired(conference, frame.add_spot(conference, "Terrace (closed for rain)", 6).id, True)
 
 
 def _after_the_event(world: SimpleNamespace, me) -> None:
