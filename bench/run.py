@@ -48,6 +48,9 @@ HEADING = "## Issue 2: attendee loop"
 BLOCK_START, BLOCK_END = "<!-- bench/run.py: start -->", "<!-- bench/run.py: end -->"
 TARGET_RATIO, TARGET_P95_MS, TARGET_KB = 0.5, 50.0, 60.0
 MODES = ("card", "save", "floor", "bare")
+# Other benchmarks' quick modes (small scale, SQLite in a temporary file): `--quick` runs each of
+# them instead of the load test, to check that they still run.
+QUICK = [["bench/meetings.py", "--quick"]]
 
 
 # --- servers -------------------------------------------------------------------------------------
@@ -525,7 +528,14 @@ def main() -> None:
     parser.add_argument("--profile", metavar="DIR", help="afterwards, profile card and save under load with "
                         "py-spy (pip install py-spy) and write folded stacks and a summary into DIR")
     parser.add_argument("--keep", action="store_true", help="keep the log folder (printed at the end)")
+    parser.add_argument("--quick", action="store_true", help="run the other benchmarks' quick modes "
+                        f"({', '.join(' '.join(c) for c in QUICK)}) instead")
     args = parser.parse_args()
+    if args.quick:
+        for command in QUICK:
+            print(f"$ {' '.join(command)}", flush=True)
+            subprocess.run([sys.executable, *command], cwd=ROOT, check=True)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("bench needs wrk (Debian/Ubuntu: apt-get install wrk)")
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)

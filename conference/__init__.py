@@ -70,10 +70,15 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # The organizer console (issue 4); its flask commands come with its blueprint.
     import conference.organizer.routes  # noqa: F401
+    import conference.organizer.meeting_frame  # noqa: F401
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)
     # Meeting in person: 1:1 meetings, problem-of-practice huddles, my schedule.
     import conference.meetings.routes  # noqa: F401
+    import conference.meetings.huddle_routes  # noqa: F401
+    # My schedule in a calendar app, and the batched meeting mail (its worker task).
+    import conference.meetings.calendar_routes  # noqa: F401
+    import conference.meetings.mail  # noqa: F401
     from conference.meetings import bp as meetings_bp
     app.register_blueprint(meetings_bp)
 

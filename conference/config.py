@@ -139,6 +139,8 @@ def from_environment(instance_path: str) -> dict:
         "TASK_QUEUE_URL": env.get("TASK_QUEUE_URL", ""),
         # Run tasks at once in the enqueuing process (None: only under TESTING).
         "TASKS_IMMEDIATE": _flag(env.get("TASKS_IMMEDIATE")),
+        # Meeting mail (conference/meetings/mail.py): at most one mail per person every this many minutes.
+        "MEETING_MAIL_MINUTES": int(env.get("MEETING_MAIL_MINUTES", "5") or 5),
         "WTF_CSRF_TIME_LIMIT": None,
         # Asking to meet (conference/meetings/operations.py): against spam, counted in the database.
         "MEETING_OPEN_REQUESTS_LIMIT": int(env.get("MEETING_OPEN_REQUESTS_LIMIT", "10")),  # unanswered, per asker
@@ -152,4 +154,8 @@ def from_environment(instance_path: str) -> dict:
         "COMPRESS_ALGORITHM_STREAMING": ["gzip"],
         "COMPRESS_MIN_SIZE": 500,
         "SEND_FILE_MAX_AGE_DEFAULT": timedelta(days=365),
+        # Problem-of-practice huddles (conference/meetings/huddles.py): how many may wait for a seat of a
+        # full huddle, and how many people who can help are told of a new one (a popular interest spams nobody).
+        "HUDDLE_WAITING_LIST": int(env.get("HUDDLE_WAITING_LIST", "5") or 5),
+        "HUDDLE_INVITES": int(env.get("HUDDLE_INVITES", "40") or 40),
     }

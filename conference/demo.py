@@ -1,8 +1,10 @@
-"""`flask seed-demo`: a demo conference with about 60 attendees and some connections."""
+"""`flask seed-demo`: a demo conference with about 60 attendees and some connections, held around the
+day it is seeded (it started yesterday and ends tomorrow, on the venue's calendar), with meeting times
+and spots for meeting in person."""
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 import click
 from flask import Flask, current_app
@@ -13,9 +15,12 @@ from conference.attendees.operations import ProfileInput, join_conference
 from conference.auth.operations import issue_organizer_token, issue_sign_in_token
 from conference.contacts.operations import connection_between, save_contact
 from conference.events.models import Conference
+from conference.events.operations import local_time, local_today
 from conference.extensions import db
 from conference.interests.models import Interest
 from conference.interests.operations import add_default_interests
+from conference.meetings import frame
+from conference.meetings.models import MeetingSpot, MeetingTime
 
 DEMO_SLUG = "prek8-2026"
 DEMO_ORGANIZER = "organizer@demo.example.org"
@@ -31,20 +36,73 @@ DISTRICTS = ["Springfield Public Schools", "Metro Unified", "Lakeside ISD", "Cou
 STATES = ["VA", "MD", "TX", "CA", "NY", "IL", "FL", "OH", "WA", "GA", "NC", "MN", "AZ", "PA"]
 DEMO_NOTES = ["", "Talked scheduling over coffee.", "Promised to send the master schedule template.",
               "Voxer group for early-career principals?", "Great ideas on family engagement nights."]
+DEMO_DAYS = 3
+# (first start, the run ends by, minutes apart and long, label) on the venue's clock, every day
+DEMO_BREAKS = [(time(10, 0), time(11, 30), 20, "Morning break"), (time(14, 30), time(15, 30), 20, "Afternoon break")]
+DEMO_SPOTS = [("Networking lounge", 20), ("Hall B café", 8)]
 ROLE_WEIGHTS = {"principal": 30, "assistant_principal": 18, "aspiring_principal": 12, "teacher_leader": 8,
                 "district_leader": 6, "other": 3}
 
 
-def demo_conference() -> Conference:
+def demo_conference(today: date | None = None) -> Conference:
+    """The demo conference, its dates moved so that it started the day before `today` (the venue's)."""
     conference = db.session.scalar(select(Conference).where(Conference.slug == DEMO_SLUG))
     if conference is None:
         conference = Conference(slug=DEMO_SLUG, name="Pre-K–8 Principals Conference",
-                                starts_on=date(2026, 7, 9), ends_on=date(2026, 7, 11),
                                 timezone="America/New_York", venue="Gaylord National, National Harbor, MD")
         db.session.add(conference)
         db.session.flush()
+    starts_on = (today or local_today(conference)) - timedelta(days=1)
+    _move_times(conference, conference.starts_on, starts_on)
+    conference.starts_on, conference.ends_on = starts_on, starts_on + timedelta(days=DEMO_DAYS - 1)
+    conference.closes_on = conference.ends_on + timedelta(days=14)
+    conference.retain_until = conference.ends_on + timedelta(days=180)
+    db.session.flush()
     add_default_interests(conference)
+    _meeting_frame(conference)
     return conference
+
+
+def _move_times(conference: Conference, old_start: date | None, new_start: date) -> None:
+    """Move the meeting times of a demo seeded on an earlier day by as many days, each kept at its
+    time on the venue's clock (meetings booked at them move along)."""
+    if old_start is None or old_start == new_start:
+        return
+    shift = new_start - old_start
+    # Latest first when moving forward (earliest first back), so no time lands on one not yet moved.
+    for item in sorted(frame.times_of(conference), key=lambda t: t.starts_at, reverse=shift.days > 0):
+        wall = local_time(conference, item.starts_at)
+        item.starts_at = frame.to_utc(conference, wall.date() + shift, wall.time())
+        db.session.flush()
+
+
+def _meeting_frame(conference: Conference) -> None:
+    """The demo's breaks each day (every 20 minutes) and its spots, each made once."""
+    have = {t.starts_at for t in frame.times_of(conference)}
+    for day in range(DEMO_DAYS):
+        on = conference.starts_on + timedelta(days=day)
+        for first, until, minutes, label in DEMO_BREAKS:
+            start = datetime.combine(on, first)
+            while start + timedelta(minutes=minutes) <= datetime.combine(on, until):
+                moment = frame.to_utc(conference, on, start.time())
+                if moment not in have:
+                    db.session.add(MeetingTime(conference_id=conference.id, starts_at=moment, minutes=minutes,
+                                               label=label))
+                start += timedelta(minutes=minutes)
+    names = {spot.name.lower() for spot in frame.spots_of(conference)}
+    for name, capacity in DEMO_SPOTS:
+        if name.lower() not in names:
+            frame.add_spot(conference, name, capacity)
+    db.session.flush()
+
+
+def demo_meeting_frame(conference: Conference) -> tuple[list[Attendee], list[MeetingTime], list[MeetingSpot]]:
+    """The demo's people (joined, in seeding order), its meeting times (soonest first) and spots in use,
+    for seeding meeting requests and huddles on top."""
+    people = list(db.session.scalars(select(Attendee).where(Attendee.conference_id == conference.id,
+                                                            Attendee.email.like("%@demo.example.org"))
+                                     .order_by(Attendee.id)))
+    return people, frame.times_of(conference), [s for s in frame.spots_of(conference) if not s.retired]
 
 
 def demo_organizer(conference: Conference):
@@ -53,9 +111,10 @@ def demo_organizer(conference: Conference):
     return organizer_of(DEMO_ORGANIZER, conference) or create_organizer(conference, DEMO_ORGANIZER)
 
 
-def seed_demo(count: int = 60, seed: int = 2026) -> tuple[Conference, list[Attendee]]:
-    """Create (or complete) the demo conference; running it again adds nothing twice."""
-    conference = demo_conference()
+def seed_demo(count: int = 60, seed: int = 2026, today: date | None = None) -> tuple[Conference, list[Attendee]]:
+    """Create (or complete) the demo conference around `today`; running it again adds nothing twice
+    (on a later day it moves the dates and the meeting times forward)."""
+    conference = demo_conference(today)
     interests = list(db.session.scalars(select(Interest).where(Interest.conference_id == conference.id)))
     people: list[Attendee] = []
     for n in range(count):
@@ -108,7 +167,11 @@ def init_app(app: Flask) -> None:
         organizer = demo_organizer(conference)
         organizer_token = issue_organizer_token(organizer, minutes)
         db.session.commit()
-        click.echo(f"Demo conference: {conference.name} — join at {base}/{conference.slug}/join")
+        click.echo(f"Demo conference: {conference.name}, {conference.dates_label} — "
+                   f"join at {base}/{conference.slug}/join")
+        _, times, spots = demo_meeting_frame(conference)
+        click.echo(f"{len(times)} meeting times and {len(spots)} meeting spots: "
+                   f"{base}/organize/{conference.slug}/meetings")
         click.echo(f"{len(people)} demo attendees. Sign in as one of them (links work once, for 15 minutes):")
         for person, token in links:
             click.echo(f"  {person.name} ({person.role_label}): {base}/signin/{token}")

@@ -1,4 +1,5 @@
-"""gunicorn's access log without sign-in tokens: '/signin/<token>' is written '/signin/[redacted]'.
+"""gunicorn's access log without sign-in tokens: '/signin/<token>' is written '/signin/[redacted]'
+(and a private calendar feed's '/calendar/<token>.ics' '/calendar/[redacted]': its URL is its key).
 
 The token is in the path of the emailed link (and of the confirm page's POST, and of the Referer the
 next page sends), so every field of the line is cleaned, not only the request line.
@@ -10,8 +11,8 @@ import re
 
 from gunicorn.glogging import Logger
 
-SIGN_IN_TOKEN = re.compile(r"/signin/[^/?#\s\"]+")
-REDACTED = "/signin/[redacted]"
+SIGN_IN_TOKEN = re.compile(r"/(signin|calendar)/[^/?#\s\"]+")
+REDACTED = r"/\1/[redacted]"
 
 
 def redact(text: str) -> str:

@@ -49,6 +49,10 @@ DEFAULTS = {
     "RATELIMIT_JOINS_PER_IP": "3000 per 10 minutes; 30000 per day",
     # POST /scan/sync: each scan in a batch costs one
     "RATELIMIT_SYNC_SCANS": "300 per minute; 2000 per hour",             # per signed-in attendee
+    # GET /calendar/<token>.ics: a phone's calendar app refreshes a feed every 5 to 60 minutes, from
+    # each of a person's devices; a venue's phones share one address
+    "RATELIMIT_CALENDAR_FEED": "20 per 10 minutes; 500 per day",         # per feed (its token)
+    "RATELIMIT_CALENDAR_FEED_PER_IP": "3000 per 10 minutes; 30000 per day",
 }
 
 # What the view tells the limits, kept in the request's WSGI environ: always this request's own, even
@@ -165,6 +169,20 @@ def claim_request(view):
     return _apply(view, [
         limiter.limit(_configured("RATELIMIT_CLAIMS_PER_BADGE"), key_func=_claimed_badge, methods=["POST"]),
         limiter.limit(_configured("RATELIMIT_CLAIMS_PER_IP"), key_func=client_ip, methods=["POST"]),
+    ])
+
+
+def _feed_token() -> str:
+    # Hashed, so the limiter's store never holds a feed's key.
+    token = (request.view_args or {}).get("token", "")[:100]
+    return "feed:" + hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
+def calendar_feed(view):
+    """Limits on reading a private calendar feed: per feed, and per IP sized for a whole venue."""
+    return _apply(view, [
+        limiter.limit(_configured("RATELIMIT_CALENDAR_FEED"), key_func=_feed_token),
+        limiter.limit(_configured("RATELIMIT_CALENDAR_FEED_PER_IP"), key_func=client_ip),
     ])
 
 

@@ -332,7 +332,7 @@
       ? setMeta({ syncUrl: config.sync, tokenUrl: config.token, csrf: pageToken() }).catch(function () {})
       : Promise.resolve();
     if ('serviceWorker' in navigator && config.sw) {
-      // After the page has loaded and settled: installing stores three pages and their files,
+      // After the page has loaded and settled: installing stores the personal pages and their files,
       // which should not compete with the camera starting or the first card.
       afterLoad(function () {
         navigator.serviceWorker.register(config.sw, { scope: '/' }).then(function () {

@@ -1,11 +1,12 @@
 /* PLN Connect's service worker, served at /sw.js (conference/scanner/routes.py fills in the
-   __NAMES__). Once visited, the badge, the scanner and the contacts list open with no network;
-   scans queued offline are sent by Background Sync. */
+   __NAMES__). Once visited, the personal pages (the badge, the scanner, the contacts list, my
+   schedule: OFFLINE_PAGES there) open with no network; scans queued offline are sent by Background Sync. */
 'use strict';
 
 var VERSION = __VERSION__;
 var CACHE = 'pln-' + VERSION;
 var PAGES = __PAGES__;          // personal pages: network first, the cached copy without network
+var LINKS = __LINKS__;          // the same pages as the offline page lists them: {path, label, note}
 var EXTRA = __EXTRA__;          // static files no page names in its HTML
 var APP_CSS = __APP_CSS__;
 var PAGE_TIMEOUT_MS = 4000;     // overloaded venue Wi-Fi: show the cached page rather than wait
@@ -68,8 +69,9 @@ function offlinePage() {
     '<body><header class="topbar"><span class="brand">PLN Connect</span></header><main class="card stack">' +
     '<h1>No network right now</h1><p>This page has not been opened on this phone yet, so it is not stored here.</p>' +
     '<p>These work without a network once you have opened them:</p><ul>' +
-    '<li><a href="' + PAGES[1] + '">My badge</a></li><li><a href="' + PAGES[0] + '">Scan a badge</a> ' +
-    '(scans wait on the phone and are sent later)</li><li><a href="' + PAGES[2] + '">My contacts</a></li>' +
+    LINKS.map(function (link) {
+      return '<li><a href="' + link.path + '">' + link.label + '</a>' + (link.note ? ' (' + link.note + ')' : '') + '</li>';
+    }).join('') +
     '</ul></main></body></html>';
   return new Response(html, { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } });
 }

@@ -85,6 +85,16 @@ PAGES: list[Page] = [
     Page("circles", "circles.index", ATTENDEE, _p("/me/circles")),
     Page("circle", "circles.show", ATTENDEE, _p("/me/circles/{w.circle_id}")),
     Page("digest", "digest.preview", ATTENDEE, _p("/me/digest")),
+    # Meeting in person: problem-of-practice huddles.
+    Page("huddles", "meetings.huddles", ATTENDEE, _p("/huddles")),
+    Page("huddle-new", "meetings.new_huddle", ATTENDEE, _p("/huddles/new")),
+    Page("huddle-new-errors", "meetings.new_huddle", ATTENDEE, _p("/huddles/new"), act="submit-empty"),
+    Page("huddle-host", "meetings.huddle", ATTENDEE, _p("/huddles/{w.huddle_id}")),
+    Page("huddle-member", "meetings.huddle", ATTENDEE, _p("/huddles/{w.joined_huddle_id}")),
+    Page("huddle-after", "meetings.huddle", ATTENDEE, _p("/huddles/{w.past_huddle_id}")),
+    # Meeting in person: my schedule in a calendar app, meeting mail (a feed made: "on"; a newcomer's: none yet).
+    Page("meeting-calendar", "meetings.calendar_settings", ATTENDEE, _p("/me/meetings/calendar")),
+    Page("meeting-calendar-new", "meetings.calendar_settings", NEWCOMER, _p("/me/meetings/calendar")),
     # Meeting in person: asking to meet, answering with another time, my schedule.
     Page("meet", "meetings.ask", ATTENDEE, _p("/me/meet/{w.other_id}")),
     Page("meet-propose", "meetings.propose", ATTENDEE, _p("/me/meetings/{w.meeting_to_answer_id}/propose")),
@@ -103,6 +113,7 @@ PAGES: list[Page] = [
     Page("organize-badge-job", "organizer.badge_job", ORGANIZER, _p("/organize/{w.slug}/badges/{w.badge_job_id}"),
          desk=True),
     Page("organize-exports", "organizer.exports", ORGANIZER, _p("/organize/{w.slug}/exports"), desk=True),
+    Page("organize-meetings", "organizer.meetings", ORGANIZER, _p("/organize/{w.slug}/meetings"), desk=True),
 ]
 
 EXEMPT: dict[str, str] = {
@@ -142,9 +153,26 @@ EXEMPT: dict[str, str] = {
     "organizer.hours_csv": "a file download (.csv)",
     "organizer.figures_json": "a file download (.json)",
     "organizer.network": "a file download (.graphml)",
+    "organizer.add_meeting_time": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.add_meeting_run": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.remove_meeting_time": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.add_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.edit_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "organizer.retire_meeting_spot": "POST only; redirects to (or answers with) the 'organize-meetings' page",
+    "meetings.join": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-member'",
+    "meetings.leave": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-member'",
+    "meetings.cancel": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-host'",
+    "meetings.swap": "POST only; redirects to the huddle (or swaps its block), checked as 'huddle-after'",
+    "meetings.make_circle": "POST only; redirects to the new circle, checked as 'circle'",
+    "meetings.meeting_ics": "a file download (.ics); tests/test_meeting_calendar.py parses it",
+    "meetings.huddle_ics": "a file download (.ics); tests/test_meeting_calendar.py parses it",
+    "meetings.feed": "a calendar feed (.ics) for calendar apps, no session; tests/test_meeting_calendar.py",
+    "meetings.make_calendar_feed": "POST only; answers the 'meeting-calendar' page with the new link shown once",
+    "meetings.revoke_calendar_feed": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
+    "meetings.meeting_mail": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
     "meetings.accept": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
     "meetings.decline": "POST only; redirects to the 'meetings' page",
-    "meetings.cancel": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
+    "meetings.cancel_meeting": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
 }
 
 
@@ -185,8 +213,17 @@ def build_world() -> SimpleNamespace:
                             sign_in_token=token, organizer_id=None, newcomer_id=other.id)
     _organizer(world, conference)
     _after_the_event(world, me)
+    _huddles(world, conference, me, other, saved)
+    _calendar_feed(me)
     _meetings(world, conference, me, other, saved, fan)
     return world
+
+
+def _calendar_feed(me) -> None:
+    """My private calendar feed is on (the calendar page then offers a new link and turning it off)."""
+    from conference.meetings.calendar import make_feed
+    make_feed(me)
+    db.session.commit()
 
 
 def _organizer(world: SimpleNamespace, conference) -> None:
@@ -214,8 +251,21 @@ def _organizer(world: SimpleNamespace, conference) -> None:
     unclaimed = make_attendee(conference, name="Thanh Nguyễn", school="Riverside K–8 Academy")
     unclaimed.import_batch_id = batch.id  # imported by the organizer, not claimed: "Is this you?"
     world.unclaimed_code = display(unclaimed.badge_code)
+    _meeting_frame(conference)
     db.session.commit()
     world.organizer_id, world.badge_job_id, world.import_token = organizer.id, job.id, upload.id
+
+
+def _meeting_frame(conference) -> None:
+    """Two runs of meeting times on the first day, one single time, and a retired spot (the spots in use
+    come with the huddles below)."""
+    from datetime import time, timedelta
+    from conference.meetings import frame
+    day = conference.starts_on
+    frame.add_run(conference, frame.RunInput(day, time(10, 0), time(11, 30), 20, 20, "Morning break"))
+    frame.add_run(conference, frame.RunInput(day, time(14, 30), time(15, 30), 20, 20, "Afternoon break"))
+    frame.add_time(conference, day + timedelta(days=1), time(17, 30), 60, "Reception")
+    frame.set_spot_retired(conference, frame.add_spot(conference, "Terrace (closed for rain)", 6).id, True)
 
 
 def _after_the_event(world: SimpleNamespace, me) -> None:
@@ -231,18 +281,47 @@ def _after_the_event(world: SimpleNamespace, me) -> None:
     world.circle_id = circle.id
 
 
-def _meetings(world: SimpleNamespace, conference, me, other, saved, fan) -> None:
-    """Meeting times from tomorrow, two spots; a meeting I accepted, a request waiting for my answer,
-    one I sent, and one the other person could not take."""
+def _huddles(world: SimpleNamespace, conference, me, other, saved) -> None:
+    """Meeting times and spots; a huddle I host (Samira has a seat), one of Marcus's I sit in, and one that
+    has ended (to swap contacts and make a circle)."""
     from datetime import timedelta
     from conference.events.models import utcnow
+    from conference.meetings.huddles import join_huddle, start_huddle
     from conference.meetings.models import MeetingSpot, MeetingTime
+    from tests.factories import interest
+    start = (utcnow() + timedelta(days=1)).replace(minute=0, second=0, microsecond=0)
+    past = MeetingTime(conference_id=conference.id, starts_at=start - timedelta(days=2), minutes=20,
+                       label="Morning break")
+    times = [MeetingTime(conference_id=conference.id, starts_at=start + timedelta(minutes=30 * n), minutes=20,
+                         label="Networking break") for n in range(3)]
+    db.session.add_all([past, *times, MeetingSpot(conference_id=conference.id, name="Networking lounge", capacity=20),
+                        MeetingSpot(conference_id=conference.id, name="Hall B café", capacity=1)])
+    db.session.commit()
+    equity, climate = interest(conference, "Equity").id, interest(conference, "School climate and culture").id
+    hosted = start_huddle(me, "Chronic absence in K–2: what actually worked for your attendance team?",
+                          [climate, equity], times[0].id, size=6)
+    join_huddle(hosted, other)
+    joined = start_huddle(saved, "Master schedules with one counselor and no assistant principal: who made it work?",
+                          [interest(conference, "Scheduling").id], times[1].id, size=4)
+    join_huddle(joined, me)
+    before = past.starts_at - timedelta(hours=1)
+    ended = start_huddle(other, "Family engagement nights that families actually come to",
+                         [interest(conference, "Family and community engagement").id], past.id, size=5, now=before)
+    join_huddle(ended, me, now=before)
+    join_huddle(ended, saved, now=before)
+    db.session.commit()
+    world.huddle_id, world.joined_huddle_id, world.past_huddle_id = hosted.id, joined.id, ended.id
+def _meetings(world: SimpleNamespace, conference, me, other, saved, fan) -> None:
+    """After the huddles' times, a lunch of meeting times (the huddles' spots): a meeting I accepted, a
+    request waiting for my answer, one I sent, and one the other person could not take."""
+    from datetime import timedelta
+    from sqlalchemy import func, select
+    from conference.meetings.models import MeetingTime
     from conference.meetings.operations import accept_meeting, ask_to_meet, decline_meeting
-    start = (utcnow() + timedelta(days=1)).replace(hour=14, minute=0, second=0, microsecond=0)
-    times = [MeetingTime(conference_id=conference.id, starts_at=start + timedelta(minutes=20 * n), minutes=20,
-                         label="Morning break" if n < 4 else "Lunch") for n in range(6)]
-    db.session.add_all(times + [MeetingSpot(conference_id=conference.id, name="Networking lounge", capacity=20),
-                                MeetingSpot(conference_id=conference.id, name="Hall B café", capacity=6)])
+    last = db.session.scalar(select(func.max(MeetingTime.starts_at)).where(MeetingTime.conference_id == conference.id))
+    times = [MeetingTime(conference_id=conference.id, starts_at=last + timedelta(minutes=30 * n), minutes=20,
+                         label="Lunch") for n in range(1, 5)]
+    db.session.add_all(times)
     db.session.flush()
     accepted = ask_to_meet(saved, me, times[0].id, message="Let's compare master schedules")
     accept_meeting(accepted, me)

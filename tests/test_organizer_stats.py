@@ -43,7 +43,20 @@ def fixture(app):
         connect(owner, contact, eleven)
     connect(d, p[4], one)
     connect(p[5], i1, one)
+    _meetings(conference, p, a)
     return conference
+
+
+def _meetings(conference, p, a):
+    """Five meetings held at 10:00 and five huddles of two, so every meeting figure has rows."""
+    from tests.test_meeting_stats import huddle, meet, place, slot
+    lounge = place(conference)
+    first, second = slot(conference, datetime(2026, 7, 9, 14, 0)), slot(conference, datetime(2026, 7, 9, 14, 20))
+    for asker, invitee, at in ((p[0], p[1], first), (p[2], p[3], first), (p[4], p[5], first),
+                               (a[0], p[0], second), (a[1], p[1], second)):
+        meet(asker, invitee, at, lounge)
+    for day in range(5):
+        huddle([p[2], p[3]], slot(conference, datetime(2026, 7, 9 + day % 3, 19, 10 * day)), lounge)
 
 
 def test_overview_matches_hand_counts(fixture):

@@ -474,6 +474,7 @@ def test_service_worker_is_served_from_the_root_and_never_cached_long(client):
     assert response.headers["Service-Worker-Allowed"] == "/"
     assert response.headers["Cache-Control"] == "no-cache"
     assert "__" not in re.sub(r"/\*.*?\*/", "", response.text, flags=re.S)  # every placeholder filled
-    assert '["/scan", "/me/badge", "/me/contacts"]' in response.text
+    assert 'var PAGES = ["/scan", "/me/badge", "/me/contacts"' in response.text
+    assert ('"/me/meetings"' in response.text) == ("meetings.schedule" in client.application.view_functions)
     assert "qr-scanner-worker.min.js" in response.text
     assert client.get("/sw.js", headers={"If-None-Match": response.headers["ETag"]}).status_code == 304

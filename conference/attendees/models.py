@@ -92,6 +92,8 @@ class Attendee(InterestsMixin, db.Model):
     hidden: Mapped[bool] = mapped_column(default=False)
     # "People can ask me to meet": off, nobody can send a request (a hidden person gets none either).
     meeting_requests: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # "Email me about meetings": requests, answers, changes and cancellations, batched (conference/meetings/mail.py).
+    meeting_mail: Mapped[bool] = mapped_column(default=True, server_default=true())
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Registrants an organizer imported: the last import that created or changed the row, and
     # when the person first signed in to claim it (NULL: not claimed yet). Both NULL for joiners.

@@ -4,10 +4,12 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from icalendar import Event, Todo
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from conference.attendees.models import Attendee
+from conference.calendars import new_calendar, reminder, stamp
 from conference.contacts.models import Connection
 from conference.contacts.operations import owned_connection
 from conference.errors import DomainError
@@ -145,13 +147,8 @@ def to_icalendar(owner: Attendee, follow_ups: list[FollowUp], as_events: bool = 
     UIDs stay the same across downloads, so importing again updates instead of duplicating.
     Events need a date: follow-ups without one are left out of that file.
     """
-    from icalendar import Alarm, Calendar, Event, Todo
-
-    calendar = Calendar()
-    calendar.add("prodid", "-//PLN Connect//Follow-ups//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", f"Follow-ups · {owner.conference.name}")
-    stamp = (now or utcnow()).replace(microsecond=0)
+    calendar = new_calendar("Follow-ups", f"Follow-ups · {owner.conference.name}")
+    created = stamp(now or utcnow())
     for follow_up in follow_ups:
         name = contact_name(follow_up)
         contact = follow_up.connection.contact
@@ -167,19 +164,15 @@ def to_icalendar(owner: Attendee, follow_ups: list[FollowUp], as_events: bool = 
             item.add("dtstart", follow_up.due_on)
             item.add("dtend", follow_up.due_on + timedelta(days=1))
             item.add("transp", "TRANSPARENT")
-            alarm = Alarm()
-            alarm.add("action", "DISPLAY")
-            alarm.add("description", follow_up.text)
-            alarm.add("trigger", timedelta(hours=9))  # 9:00 on the day (from the all-day start)
-            item.add_component(alarm)
+            item.add_component(reminder(timedelta(hours=9), follow_up.text))  # 9:00 on the day (from the all-day start)
         else:
             item = Todo()
             item.add("status", "NEEDS-ACTION")
             if follow_up.due_on:
                 item.add("due", follow_up.due_on)
         item.add("uid", f"follow-up-{follow_up.id}@{host}")
-        item.add("dtstamp", stamp)
-        item.add("created", follow_up.created_at.replace(microsecond=0))
+        item.add("dtstamp", created)
+        item.add("created", stamp(follow_up.created_at))
         item.add("summary", f"{follow_up.text} — {name}")
         item.add("description", "\n\n".join(details))
         calendar.add_component(item)

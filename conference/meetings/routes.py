@@ -160,9 +160,9 @@ def decline(meeting_id: int):
     return _act(meeting_id, decline_meeting, "declined")
 
 
-@bp.post(f"/me/meetings/<int(max={MAX_ID}):meeting_id>/cancel")
+@bp.post(f"/me/meetings/<int(max={MAX_ID}):meeting_id>/cancel", endpoint="cancel_meeting")
 @login_required
-def cancel(meeting_id: int):
+def cancel_meeting_view(meeting_id: int):
     """Cancel a meeting or withdraw a request, with a line of reason for the other person."""
     form = CancelForm()
     return _act(meeting_id, cancel_meeting, "cancelled", form=form, reason=form.reason.data or "")

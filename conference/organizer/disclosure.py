@@ -102,6 +102,12 @@ def protect(values: Mapping[Hashable, int], blocks: Iterable[Iterable[Hashable]]
     return counts
 
 
+def still_pinned(counts: Mapping[Hashable, Count], blocks: Iterable[Iterable[Hashable]]) -> bool:
+    """Whether some block of `protect`'s answer still leaves a hidden part one possible value (every
+    part of it was small, e.g. two huddles of 1 beside a total of 2): that breakdown is withheld."""
+    return any(_pinned([counts.get(key, Count(0)) for key in block]) for block in blocks)
+
+
 def role_groups(people: Mapping[str, int], edges: Mapping[tuple[str, str], int],
                 order: list[str]) -> list[tuple[str, ...]]:
     """The roles (those with people), grouped so that each group holds 0 or at least 5 people and

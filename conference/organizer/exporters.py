@@ -16,6 +16,7 @@ from conference.contacts.models import Connection
 from conference.events.models import Conference
 from conference.extensions import db
 from conference.organizer.disclosure import COMPLEMENT, SMALL, group_label, role_groups
+from conference.meetings.stats import MeetingFigures
 from conference.organizer.stats import Dashboard, HourCount
 
 FORMAT = "pln-connect-organizer-figures"
@@ -53,6 +54,24 @@ def figures_json(conference: Conference, board: Dashboard) -> dict:
             "pairs": [{"a": a, "b": b, "connections": count.value} for a, b, count in board.roles.pairs()],
         },
         "states": [{"code": s.code, "name": s.name, "people": s.people.value} for s in board.states],
+        "meeting_in_person": meetings_json(board.meetings) if board.meetings else None,
+    }
+
+
+def meetings_json(m: MeetingFigures) -> dict:
+    """Meeting in person: totals exact, breakdowns through the small-numbers rule."""
+    return {
+        "requested": m.requested, "accepted": m.accepted, "held": m.held, "huddles_held": m.huddles_held,
+        "joined": m.joined, "met_someone": m.met, "met_share": round(m.met_share, 4),
+        "per_hour": [{"hour_start": h.start.strftime("%Y-%m-%dT%H:%M"),
+                      "hour_start_utc": h.utc.strftime("%Y-%m-%dT%H:%MZ"),
+                      "requested": h.requested.value, "accepted": h.accepted.value, "held": h.held.value}
+                     for h in m.hours],
+        "huddle_sizes": [{"people": size, "huddles": count.value} for size, count in m.huddle_sizes],
+        "roles": [{"role": key, "joined": share.of.value, "met_someone": share.met.value, "share": share.value}
+                  for key, _, share in m.roles],
+        "role_pairs": [{"role": a, "met_role": b, "people": m.pair(a, b).met.value, "share": m.pair(a, b).value}
+                       for a, _ in m.active_roles for b, _ in m.active_roles],
     }
 
 
@@ -81,6 +100,22 @@ def figures_rows(conference: Conference, board: Dashboard) -> Iterator[list]:
         yield ["roles", f"{labels[pair['a']]} × {labels[pair['b']]}", "connections", pair["connections"]]
     for state in data["states"]:
         yield ["states", state["code"], "people", state["people"]]
+    meetings = data["meeting_in_person"]
+    if meetings:
+        for key in ("requested", "accepted", "held", "huddles_held", "joined", "met_someone", "met_share"):
+            yield ["meeting_in_person", "", key, meetings[key]]
+        for hour in meetings["per_hour"]:
+            for key in ("requested", "accepted", "held"):
+                yield ["meetings_per_hour", hour["hour_start"], key, hour[key]]
+        for size in meetings["huddle_sizes"]:
+            yield ["huddle_sizes", f"{size['people']} people", "huddles", size["huddles"]]
+        for role in meetings["roles"]:
+            for key in ("joined", "met_someone", "share"):
+                yield ["met_in_person_by_role", labels[role["role"]], key, role[key]]
+        for pair in meetings["role_pairs"]:
+            item = f"{labels[pair['role']]} who met {labels[pair['met_role']].lower()}"
+            yield ["met_in_person_by_role_pair", item, "people", pair["people"]]
+            yield ["met_in_person_by_role_pair", item, "share", pair["share"]]
 
 
 def hours_rows(conference: Conference, hours: list[HourCount]) -> Iterator[list]:

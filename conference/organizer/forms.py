@@ -4,10 +4,13 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, EmailField, Field, RadioField, SelectField, StringField
+from wtforms import (BooleanField, DateField, EmailField, Field, IntegerField, RadioField, SelectField, StringField,
+                     TimeField)
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import TextInput
 
 from conference.attendees.models import ROLES
+from conference.errors import DomainError
 from conference.organizer.import_columns import FIELDS
 from conference.organizer.models import LAYOUTS
 from conference.organizer.operations import SettingsInput
@@ -112,3 +115,68 @@ class BadgeForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """Carries only the CSRF token for one-button POSTs."""
+
+
+def merge_error(form, error: DomainError) -> None:
+    """A domain error onto the form: beside its field, or at the top."""
+    if not error.errors:
+        form.form_errors.append(error.message)
+    for key, message in error.errors.items():
+        if key in form:
+            form[key].errors = [message]
+        else:
+            form.form_errors.append(message)
+
+
+class WholeNumberField(IntegerField):
+    """A whole number; anything else is the form's error, with a message a person can read. A text
+    input, so that what was typed comes back as it was typed."""
+    widget = TextInput()
+
+    def __init__(self, label, message: str, **kwargs):
+        super().__init__(label, validators=[Optional()], **kwargs)
+        self.message = message
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        text = (valuelist[0] if valuelist else "").strip()
+        if text and not text.isdigit():
+            raise ValueError(self.message)
+        self.data = int(text[:6]) if text else None
+
+
+class _OnePageForm(FlaskForm):
+    """A form that shares its page with others: its fields' ids start with `id_prefix`, so the
+    page's ids stay unique while the posted names stay plain."""
+    id_prefix = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for item in self:
+            if item.name != "csrf_token":
+                item.id = f"{self.id_prefix}-{item.name}"
+
+
+class MeetingTimeForm(_OnePageForm):
+    id_prefix = "time"
+    day = DateField("Day", validators=[Optional()])
+    start = TimeField("Starts at", validators=[Optional()])
+    minutes = WholeNumberField("Length (minutes)", "Give the length as a number of minutes.")
+    label = StringField("Label", description="E.g. “Morning break” or “Reception”.")
+
+
+class MeetingRunForm(_OnePageForm):
+    id_prefix = "run"
+    day = DateField("Day", validators=[Optional()])
+    first = TimeField("From", validators=[Optional()])
+    until = TimeField("To", validators=[Optional()])
+    every = WholeNumberField("Every (minutes)", "Give the minutes between starts as a number.")
+    minutes = WholeNumberField("Each lasting (minutes)", "Give the length as a number of minutes.")
+    label = StringField("Label")
+
+
+class MeetingSpotForm(_OnePageForm):
+    id_prefix = "spot"
+    name = StringField("Spot", description="E.g. “Networking lounge”.")
+    capacity = WholeNumberField("Tables", "Give the number of tables as a whole number.",
+                                description="How many meetings or huddles fit there at once.")

@@ -25,6 +25,7 @@ from conference.organizer import charts, exporters, jobs, snapshots, stats
 from conference.organizer.access import organizer_required, organizer_signed_in
 from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportChoicesForm, ImportForm, InterestForm,
                                         InviteForm, SettingsForm)
+from conference.organizer.forms import merge_error as _merge
 from conference.organizer.import_columns import FIELDS
 from conference.organizer.importer import (DEFAULT_MAX_BYTES, ImportOptions, choose_columns, discard_upload,
                                            import_batches, import_registrants, keep_upload, preview_import,
@@ -45,17 +46,6 @@ def _download(body, mimetype: str, filename: str):
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response
-
-
-def _merge(form, error: DomainError) -> None:
-    """A domain error onto the form: beside its field, or at the top."""
-    if not error.errors:
-        form.form_errors.append(error.message)
-    for key, message in error.errors.items():
-        if key in form:
-            form[key].errors = [message]
-        else:
-            form.form_errors.append(message)
 
 
 def _card_url_template() -> str:

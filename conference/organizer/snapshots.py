@@ -18,6 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
+from conference.meetings import stats as meeting_stats
 from conference.organizer import disclosure, stats, tallies
 from conference.organizer.models import DashboardSnapshot
 from conference.tasks import QUEUE_ERRORS, task
@@ -30,7 +31,7 @@ def max_age() -> float:
     return float(app.config.get("DASHBOARD_MAX_AGE_SECONDS", 0 if app.testing else 5))
 
 
-FORMAT = 2  # bumped when the encoding changes: an older snapshot is then recomputed
+FORMAT = 3  # bumped when the encoding changes: an older snapshot is then recomputed
 
 
 def _when(moment: datetime | None) -> str | None:
@@ -54,7 +55,8 @@ def encode(board: stats.Dashboard) -> dict:
             "roles": {"people": board.roles.people,
                       "directed": [[a, b, n] for (a, b), n in board.roles.directed.items()]},
             "states": [[s.code, s.people.raw] for s in board.states], "no_state": board.no_state,
-            "gaps": [_interest(f) for f in board.gaps]}
+            "gaps": [_interest(f) for f in board.gaps],
+            "meetings": asdict(board.meetings.counts) if board.meetings and board.meetings.counts else None}
 
 
 def decode(data: dict) -> stats.Dashboard | None:
@@ -76,7 +78,9 @@ def decode(data: dict) -> stats.Dashboard | None:
             roles=stats.build_role_matrix(dict(data["roles"]["people"]),
                                           {(a, b): n for a, b, n in data["roles"]["directed"]}),
             states=stats.build_states({**dict(data["states"]), "": data["no_state"]}),
-            gaps=[interest(r) for r in data["gaps"]], no_state=data["no_state"])
+            gaps=[interest(r) for r in data["gaps"]], no_state=data["no_state"],
+            meetings=meeting_stats.build_figures(meeting_stats.MeetingCounts.from_json(data["meetings"]))
+            if data.get("meetings") else None)
     except (KeyError, TypeError, ValueError):
         return None
 

@@ -17,6 +17,7 @@ from conference.attendees.states import STATES
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
+from conference.meetings.stats import MeetingFigures, meeting_figures
 from conference.organizer import tallies
 from conference.organizer.disclosure import Count, protect, role_groups, role_pair_blocks
 from conference.organizer.models import AttendeeTally
@@ -112,6 +113,7 @@ class Dashboard:
     states: list[StateFigure]
     gaps: list[InterestFigure] = field(default_factory=list)
     no_state: int = 0          # registrants who gave no state (not shown; part of the states' total)
+    meetings: MeetingFigures | None = None   # meeting in person (conference/meetings/stats.py)
 
     @property
     def states_represented(self) -> int:
@@ -276,8 +278,11 @@ def dashboard(conference: Conference) -> Dashboard:
     interests = interest_figures(conference)
     counts = tallies.counted_connections(conference.id)
     states = _state_counts(conference)
+    roles = role_matrix(conference, counts=counts)
+    groups = role_groups(roles.people, roles.directed, list(ROLES))
     return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
                      overview=overview(conference), hours=connections_per_hour(conference, counts=counts),
-                     interests=interests, roles=role_matrix(conference, counts=counts),
+                     interests=interests, roles=roles,
                      states=build_states(states), gaps=most_sought_least_offered(interests),
-                     no_state=sum(n for code, n in states.items() if not code))
+                     no_state=sum(n for code, n in states.items() if not code),
+                     meetings=meeting_figures(conference, groups=groups))

@@ -25,6 +25,15 @@ from conference import ratelimits
 from conference.urls import public_origin
 
 QR_SCANNER = "vendor/qr-scanner-1.4.2"
+# The personal pages the service worker keeps, so they open with no network (the venue's Wi-Fi fails
+# as people walk to a table): endpoint, its name on the offline page, a note there. An endpoint the
+# app does not have is left out.
+OFFLINE_PAGES = (
+    ("scanner.index", "Scan a badge", "scans wait on the phone and are sent later"),
+    ("badges.mine", "My badge", ""),
+    ("contacts.index", "My contacts", ""),
+    ("meetings.schedule", "My schedule", "your meetings and huddles, with their tables"),
+)
 
 
 def _badge_origins() -> str:
@@ -208,11 +217,15 @@ def _service_worker_source() -> str:
         return cached
     static = Path(current_app.static_folder)
     asset = current_app.jinja_env.globals["asset"]
-    pages = [url_for("scanner.index"), url_for("badges.mine"), url_for("contacts.index")]
+    kept = [(url_for(endpoint), label, note) for endpoint, label, note in OFFLINE_PAGES
+            if endpoint in current_app.view_functions]
+    pages = [path for path, _, _ in kept]
+    links = [{"path": path, "label": label, "note": note} for path, label, note in kept]
     extra = [url_for("static", filename=f"{QR_SCANNER}/qr-scanner-worker.min.js"),
              asset("icons/icon-192.png"), asset("icons/maskable-192.png")]
     source = (static / "sw.js").read_text()
     for name, value in {"__VERSION__": json.dumps(release_version(current_app)), "__PAGES__": json.dumps(pages),
+                        "__LINKS__": json.dumps(links),
                         "__EXTRA__": json.dumps(extra), "__QUEUE_SCRIPT__": json.dumps(asset("pwa.js")),
                         "__APP_CSS__": json.dumps(asset("app.css"))}.items():
         source = source.replace(name, value)
