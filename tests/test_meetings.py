@@ -221,7 +221,7 @@ def test_cancelling_frees_the_table_and_both_bookings_and_tells_the_other(client
                                                            MeetingNotice.kind == "cancelled"))
     assert "My flight moved up, sorry" in notice.text
     page = as_(client, world.ben).get("/me/meetings").text
-    assert "Ana Ruiz</strong> cancelled" in page and "Cancel meeting" not in page
+    assert "Ana Ruiz</strong> cancelled" in page and "Cancel and tell" not in page
     # The time is free again for both.
     assert as_(client, world.cleo).get(f"/me/meet/{world.ben.id}").text.count('name="time"') == 3
 
