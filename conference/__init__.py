@@ -74,6 +74,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)
     # Meeting in person: 1:1 meetings, problem-of-practice huddles, my schedule.
+    import conference.meetings.routes  # noqa: F401
     import conference.meetings.huddle_routes  # noqa: F401
     # My schedule in a calendar app, and the batched meeting mail (its worker task).
     import conference.meetings.calendar_routes  # noqa: F401

@@ -142,6 +142,9 @@ def from_environment(instance_path: str) -> dict:
         # Meeting mail (conference/meetings/mail.py): at most one mail per person every this many minutes.
         "MEETING_MAIL_MINUTES": int(env.get("MEETING_MAIL_MINUTES", "5") or 5),
         "WTF_CSRF_TIME_LIMIT": None,
+        # Asking to meet (conference/meetings/operations.py): against spam, counted in the database.
+        "MEETING_OPEN_REQUESTS_LIMIT": int(env.get("MEETING_OPEN_REQUESTS_LIMIT", "10")),  # unanswered, per asker
+        "MEETING_REQUESTS_PER_DAY": int(env.get("MEETING_REQUESTS_PER_DAY", "30")),  # sent in any 24 hours
         "COMPRESS_MIMETYPES": [
             "text/html", "text/css", "text/javascript", "application/javascript",
             "application/json", "image/svg+xml", "text/csv", "text/vcard",

@@ -95,6 +95,10 @@ PAGES: list[Page] = [
     # Meeting in person: my schedule in a calendar app, meeting mail (a feed made: "on"; a newcomer's: none yet).
     Page("meeting-calendar", "meetings.calendar_settings", ATTENDEE, _p("/me/meetings/calendar")),
     Page("meeting-calendar-new", "meetings.calendar_settings", NEWCOMER, _p("/me/meetings/calendar")),
+    # Meeting in person: asking to meet, answering with another time, my schedule.
+    Page("meet", "meetings.ask", ATTENDEE, _p("/me/meet/{w.other_id}")),
+    Page("meet-propose", "meetings.propose", ATTENDEE, _p("/me/meetings/{w.meeting_to_answer_id}/propose")),
+    Page("meetings", "meetings.schedule", ATTENDEE, _p("/me/meetings")),
     # The organizer console (a laptop).
     Page("organize", "organizer.index", ORGANIZER, _p("/organize/"), desk=True),
     Page("organize-dashboard", "organizer.dashboard", ORGANIZER, _p("/organize/{w.slug}/"), desk=True),
@@ -166,6 +170,9 @@ EXEMPT: dict[str, str] = {
     "meetings.make_calendar_feed": "POST only; answers the 'meeting-calendar' page with the new link shown once",
     "meetings.revoke_calendar_feed": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
     "meetings.meeting_mail": "POST only; redirects to the 'meeting-calendar' page (or My schedule)",
+    "meetings.accept": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
+    "meetings.decline": "POST only; redirects to the 'meetings' page",
+    "meetings.cancel_meeting": "POST only; redirects to the 'meetings' page (refusals: tests/test_meetings.py)",
 }
 
 
@@ -208,6 +215,7 @@ def build_world() -> SimpleNamespace:
     _after_the_event(world, me)
     _huddles(world, conference, me, other, saved)
     _calendar_feed(me)
+    _meetings(world, conference, me, other, saved, fan)
     return world
 
 
@@ -303,6 +311,26 @@ def _huddles(world: SimpleNamespace, conference, me, other, saved) -> None:
     join_huddle(ended, saved, now=before)
     db.session.commit()
     world.huddle_id, world.joined_huddle_id, world.past_huddle_id = hosted.id, joined.id, ended.id
+def _meetings(world: SimpleNamespace, conference, me, other, saved, fan) -> None:
+    """After the huddles' times, a lunch of meeting times (the huddles' spots): a meeting I accepted, a
+    request waiting for my answer, one I sent, and one the other person could not take."""
+    from datetime import timedelta
+    from sqlalchemy import func, select
+    from conference.meetings.models import MeetingTime
+    from conference.meetings.operations import accept_meeting, ask_to_meet, decline_meeting
+    last = db.session.scalar(select(func.max(MeetingTime.starts_at)).where(MeetingTime.conference_id == conference.id))
+    times = [MeetingTime(conference_id=conference.id, starts_at=last + timedelta(minutes=30 * n), minutes=20,
+                         label="Lunch") for n in range(1, 5)]
+    db.session.add_all(times)
+    db.session.flush()
+    accepted = ask_to_meet(saved, me, times[0].id, message="Let's compare master schedules")
+    accept_meeting(accepted, me)
+    waiting = ask_to_meet(fan, me, times[1].id, message="Could we talk about chronic absence in K–2?")
+    ask_to_meet(me, other, times[2].id, message="I'd love to hear how you run literacy blocks")
+    declined = ask_to_meet(me, saved, times[3].id)
+    decline_meeting(declined, saved)
+    db.session.commit()
+    world.other_id, world.meeting_to_answer_id = other.id, waiting.id
 
 
 def session_for(world: SimpleNamespace, who: str) -> dict:

@@ -86,6 +86,7 @@ class ProfileForm(FlaskForm):
     offers = IdListField("I can help with", default=set)
     seeks = IdListField("I'm looking for", default=set)
     hidden = BooleanField("Hide me from suggestions and from the signed-out card")
+    meeting_requests = BooleanField("People can ask me to meet", default=True)
 
     # What the join form's first step asks; the rest can wait for "add more".
     FIRST_STEP = ("name", "email", "role", "school")
@@ -93,7 +94,7 @@ class ProfileForm(FlaskForm):
     def more_given(self) -> bool:
         """True when anything beyond the first step was typed or is wrong: that part is shown open."""
         for name, field in self._fields.items():
-            if name in self.FIRST_STEP or name == "csrf_token" or name.endswith("_share"):
+            if name in self.FIRST_STEP or name in ("csrf_token", "meeting_requests") or name.endswith("_share"):
                 continue
             if field.errors or (field.data not in (None, "", set(), False)):
                 return True
@@ -102,8 +103,9 @@ class ProfileForm(FlaskForm):
     def channel_fields(self):
         return [(kind, self[f"ch_{kind}"], self[f"ch_{kind}_share"]) for kind in CHANNELS]
 
-    def to_input(self) -> ProfileInput:
-        return ProfileInput(
+    def to_input(self, editing: bool = False) -> ProfileInput:
+        # The join form does not ask: requests stay on until the person turns them off.
+        return ProfileInput(meeting_requests=bool(self.meeting_requests.data) if editing else None,
             name=self.name.data or "", email=self.email.data or "", role=self.role.data or "",
             school=self.school.data or "", district=self.district.data or "", state=self.state.data or "",
             grade_band=self.grade_band.data or None, years_in_role=self.years_in_role.data, offers=set(self.offers.data or ()),
@@ -134,3 +136,4 @@ class ProfileForm(FlaskForm):
                 self.ch_email.data = ""
             self[f"ch_{kind}_share"].data = channel.visibility if channel else self[f"ch_{kind}_share"].default
         self.hidden.data = attendee.hidden
+        self.meeting_requests.data = attendee.meeting_requests

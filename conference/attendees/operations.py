@@ -34,6 +34,8 @@ class ProfileInput:
     channels: dict[str, tuple[str, str | bool]] = field(default_factory=dict)
     # "Hide me from suggestions and from the signed-out card"; None leaves it as it is.
     hidden: bool | None = None
+    # "People can ask me to meet"; None leaves it as it is.
+    meeting_requests: bool | None = None
 
 
 def _visibility(shared: str | bool) -> str | None:
@@ -129,6 +131,8 @@ def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
             attendee.channels.append(channel)
     if profile.hidden is not None:
         attendee.hidden = profile.hidden
+    if profile.meeting_requests is not None:
+        attendee.meeting_requests = profile.meeting_requests
 
 
 def new_badge_code() -> str:

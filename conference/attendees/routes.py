@@ -68,7 +68,7 @@ def edit():
     status = 200
     if form.validate_on_submit():
         try:
-            new_email = update_profile(me, form.to_input())
+            new_email = update_profile(me, form.to_input(editing=True))
             db.session.commit()
             if new_email:
                 enqueue(send_email_change_link, me.id, new_email)

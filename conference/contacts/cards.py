@@ -13,9 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import DateTime, bindparam, text
 
 from conference.attendees.models import CHANNELS, ROLES
+from conference.events.models import utcnow
 from conference.extensions import db
 from conference.interests.models import InterestsMixin
 
@@ -24,13 +25,16 @@ _INTERESTS = """(SELECT {agg}({arr}(ai.interest_id, ai.offers, ai.seeks, i.name,
 
 _CARD = """
 SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.hidden,
-       s.import_batch_id IS NOT NULL AND s.claimed_at IS NULL,
+       s.import_batch_id IS NOT NULL AND s.claimed_at IS NULL, s.meeting_requests,
+       EXISTS (SELECT 1 FROM meeting_time mt WHERE mt.conference_id = s.conference_id AND mt.starts_at > :now),
        sc.name, sc.slug, sc.timezone, sc.closes_on, sc.retain_until,
        {subject_interests},
        (SELECT {agg}({arr}(ch.kind, ch.value, ch.visibility)) FROM channel ch WHERE ch.attendee_id = s.id),
        v.id, v.conference_id, vc.name, vc.slug,
        {viewer_interests},
        cn.id, cn.note, cn.tags,
+       (SELECT count(*) FROM meeting mr JOIN meeting_time mrt ON mrt.id = mr.time_id
+        WHERE mr.invitee_id = v.id AND mr.state = 'requested' AND mrt.starts_at > :now),
        EXISTS (SELECT 1 FROM connection m WHERE m.owner_id = s.id AND m.contact_id = v.id)
 FROM attendee s
 JOIN conference sc ON sc.id = s.conference_id
@@ -93,6 +97,9 @@ class Person(InterestsMixin):
     hidden: bool = False
     channels: list[ChannelRow] = field(default_factory=list)
     claimable: bool = False  # imported by the organizer, not claimed yet: "Is this you?"
+    # Of the viewer: meeting requests waiting for their answer (the count on the tab bar's More).
+    meetings_waiting: int | None = None
+    meeting_requests: bool = True  # "People can ask me to meet"
 
     @property
     def role_label(self) -> str:
@@ -119,6 +126,7 @@ class Card:
     viewer: Person | None
     connection: Saved | None
     saved_me: bool            # the subject saved the viewer: their "mutual" channels show
+    meeting_times: bool = False  # the conference has meeting times ahead: "Ask to meet" can show
 
     @property
     def same_conference(self) -> bool:
@@ -158,7 +166,8 @@ def _statement(dialect: str):
         agg, arr = "json_group_array", "json_array"
     interests = _INTERESTS.format(agg=agg, arr=arr, who="{who}")
     return text(_CARD.format(agg=agg, arr=arr, subject_interests=interests.format(who="s"),
-                             viewer_interests=interests.format(who="v")))
+                             viewer_interests=interests.format(who="v"))).bindparams(
+        bindparam("now", type_=DateTime()))
 
 
 _statements: dict[str, object] = {}
@@ -189,7 +198,7 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False, version
     statement = _statements.get(dialect)
     if statement is None:
         statement = _statements[dialect] = _statement(dialect)
-    params = {"code": code, "viewer": viewer_id or 0, "version": version}
+    params = {"code": code, "viewer": viewer_id or 0, "version": version, "now": utcnow()}
     if for_update:
         row = db.session.connection().execute(statement, params).first()
     else:
@@ -197,15 +206,18 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False, version
             row = connection.execute(statement, params).first()
     if row is None:
         return None
-    (s_id, s_conference_id, name, role, school, district, state, hidden, claimable, c_name, c_slug, c_timezone, closes_on,
+    (s_id, s_conference_id, name, role, school, district, state, hidden, claimable, meeting_requests,
+     meeting_times, c_name, c_slug, c_timezone, closes_on,
      retain_until, s_interests, channels, v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags,
-     saved_me) = row
+     waiting, saved_me) = row
     event = Event(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
     subject = Person(id=s_id, conference_id=s_conference_id, conference=event,
                      interests=_interests(s_interests), name=name, role=role, school=school or "",
                      district=district or "", state=state or "", hidden=bool(hidden),
-                     channels=[ChannelRow(*c) for c in _json(channels)], claimable=bool(claimable))
+                     channels=[ChannelRow(*c) for c in _json(channels)], claimable=bool(claimable),
+                     meeting_requests=bool(meeting_requests))
     viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
-                                              conference=Event(vc_name, vc_slug), interests=_interests(v_interests))
+                                              conference=Event(vc_name, vc_slug), interests=_interests(v_interests),
+                                              meetings_waiting=waiting or 0)
     return Card(code=code, subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
-                saved_me=bool(saved_me))
+                saved_me=bool(saved_me), meeting_times=bool(meeting_times))

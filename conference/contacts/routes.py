@@ -57,7 +57,7 @@ def _card_page(found, block=None, form=None, connection=None, saved=False, statu
                   connection=connection or found.connection, saved=bool(saved), status=status,
                   carried=saved == "badge",
                   channels=found.visible_channels, code=display(found.code),
-                  same_conference=found.same_conference,
+                  same_conference=found.same_conference, meeting_times=found.meeting_times,
                   match=match_between(found.viewer, subject) if found.same_conference else None,
                   # "Hide me ... from the signed-out card": nothing identifying outside the conference.
                   private=subject.hidden and not found.same_conference)
