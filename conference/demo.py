@@ -20,7 +20,10 @@ from conference.extensions import db
 from conference.interests.models import Interest
 from conference.interests.operations import add_default_interests
 from conference.meetings import frame
-from conference.meetings.models import MeetingSpot, MeetingTime
+from conference.meetings.booking import upcoming_times
+from conference.meetings.huddles import join_huddle, start_huddle
+from conference.meetings.models import Meeting, MeetingSpot, MeetingTime
+from conference.meetings.operations import accept_meeting, ask_to_meet
 
 DEMO_SLUG = "prek8-2026"
 DEMO_ORGANIZER = "organizer@demo.example.org"
@@ -152,7 +155,29 @@ def seed_demo(count: int = 60, seed: int = 2026, today: date | None = None) -> t
             if contact.id != owner.id and connection_between(owner, contact) is None:
                 save_contact(owner, contact, note)
     db.session.flush()
+    seed_demo_meetings(conference, people, interests)
     return conference, people
+
+
+def seed_demo_meetings(conference: Conference, people: list[Attendee], interests: list[Interest]) -> None:
+    """Once per conference: the first demo person (whose sign-in link is printed first) has a meeting
+    accepted, a request to answer and one of their own waiting, and sits at a huddle the second hosts."""
+    if len(people) < 6 or db.session.scalar(select(Meeting.id).where(Meeting.conference_id == conference.id)
+                                            .limit(1)) is not None:
+        return
+    times = upcoming_times(conference)
+    if len(times) < 4:  # seeded at the very end of the last day: nothing left to book
+        return
+    me, host, neighbour, met, asker, asked = people[:6]
+    accepted = ask_to_meet(me, met, times[0].id, message="Let's compare master schedules.")
+    accept_meeting(accepted, met)
+    ask_to_meet(asker, me, times[1].id, message="Could we talk about coaching new teachers?")
+    ask_to_meet(me, asked, times[2].id)
+    huddle = start_huddle(host, "Chronic absence in K–2: what actually worked?",
+                          [interest.id for interest in interests[:1]], times[3].id, size=6)
+    for person in (me, neighbour):
+        join_huddle(huddle, person)
+    db.session.flush()
 
 
 def init_app(app: Flask) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
+from werkzeug.routing import IntegerConverter
 
 # Where `flask run` serves a laptop's copy when PUBLIC_BASE_URL is unset (production refuses to
 # start without it: conference/config.py PRODUCTION_NEEDS).
@@ -55,6 +56,20 @@ def trusted_hosts(config) -> list[str]:
     return list(dict.fromkeys(h for h in hosts if h))
 
 
+# The largest id our integer columns hold: a larger number in a URL names no row (PostgreSQL would
+# refuse to compare it with the column, a 500), so `<int:...>` matches nothing above it (a 404).
+MAX_ROW_ID = 2**31 - 1
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in every route: an integer from 0 to MAX_ROW_ID."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_ROW_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def init_app(app: Flask) -> None:
-    """Refuse requests for a host that is not ours (a 400 page, conference/errors.py)."""
+    """Route ids that fit the columns; refuse requests for a host that is not ours (a 400 page,
+    conference/errors.py)."""
+    app.url_map.converters["int"] = RowIdConverter
     app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)

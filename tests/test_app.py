@@ -143,3 +143,19 @@ def test_migrations_fill_name_keys_and_normalise_imported_emails(tmp_path, empty
         downgrade(revision="35e73fdd1574")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_an_id_too_large_for_the_columns_is_a_404_on_every_route(client, app):
+    """A number beyond the integer columns names nothing: no `<int:...>` route matches it (404, or 405 beside a route of another method), none answers 500."""
+    conference = make_conference()
+    sign_in_as(client, make_attendee(conference))
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if "<int:" not in rule.rule:
+            continue
+        path = re.sub(r"<int:\w+>", "99999999999", rule.rule)
+        path = re.sub(r"<(?:\w+:)?\w+>", conference.slug, path)
+        response = client.open(path, method="GET" if "GET" in rule.methods else "POST")
+        assert response.status_code in (404, 405), (rule.rule, response.status_code)
+        checked.append(rule.rule)
+    assert len(checked) >= 10

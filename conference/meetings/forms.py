@@ -1,13 +1,12 @@
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 
-
-MAX_ID = 2**31 - 1  # the ids' column type: a larger number names nothing (PostgreSQL would refuse it)
+from conference.urls import MAX_ROW_ID
 
 
 def _id(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ID else None
+    return int(value) if value.isascii() and value.isdigit() and int(value) <= MAX_ROW_ID else None
 
 
 class AskForm(FlaskForm):

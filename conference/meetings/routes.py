@@ -11,7 +11,7 @@ from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import bp
 from conference.meetings.booking import free_times, spot_with_room, time_label
-from conference.meetings.forms import MAX_ID, AskForm, CancelForm
+from conference.meetings.forms import AskForm, CancelForm
 from conference.meetings.models import MeetingSpot
 from conference.meetings.operations import (MESSAGE_LIMIT, REASON_LIMIT, accept_meeting, ask_to_meet,
                                             cancel_meeting, decline_meeting, has_meeting_times, may_ask,
@@ -84,7 +84,7 @@ def _errors_to(form, error: DomainError) -> None:
         form.form_errors.append(error.message)
 
 
-@bp.route(f"/me/meet/<int(max={MAX_ID}):attendee_id>", methods=["GET", "POST"])
+@bp.route("/me/meet/<int:attendee_id>", methods=["GET", "POST"])
 @login_required
 def ask(attendee_id: int):
     """Ask to meet: a time when both are free, a spot with a free table, an optional line."""
@@ -146,21 +146,21 @@ def _act(meeting_id: int, action, done: str, form=None, **kwargs):
     return redirect(url_for("meetings.schedule", done=done, _anchor=f"meeting-{meeting.id}"), 303)
 
 
-@bp.post(f"/me/meetings/<int(max={MAX_ID}):meeting_id>/accept")
+@bp.post("/me/meetings/<int:meeting_id>/accept")
 @login_required
 def accept(meeting_id: int):
     """Accept a request: both are booked and a table held."""
     return _act(meeting_id, accept_meeting, "accepted")
 
 
-@bp.post(f"/me/meetings/<int(max={MAX_ID}):meeting_id>/decline")
+@bp.post("/me/meetings/<int:meeting_id>/decline")
 @login_required
 def decline(meeting_id: int):
     """Not this time (the asker reads "not available")."""
     return _act(meeting_id, decline_meeting, "declined")
 
 
-@bp.post(f"/me/meetings/<int(max={MAX_ID}):meeting_id>/cancel", endpoint="cancel_meeting")
+@bp.post("/me/meetings/<int:meeting_id>/cancel", endpoint="cancel_meeting")
 @login_required
 def cancel_meeting_view(meeting_id: int):
     """Cancel a meeting or withdraw a request, with a line of reason for the other person."""
@@ -168,7 +168,7 @@ def cancel_meeting_view(meeting_id: int):
     return _act(meeting_id, cancel_meeting, "cancelled", form=form, reason=form.reason.data or "")
 
 
-@bp.route(f"/me/meetings/<int(max={MAX_ID}):meeting_id>/propose", methods=["GET", "POST"])
+@bp.route("/me/meetings/<int:meeting_id>/propose", methods=["GET", "POST"])
 @login_required
 def propose(meeting_id: int):
     """Answer a request with another time (and spot): it goes back to the asker as a request."""
