@@ -26,10 +26,9 @@ from conference.events.operations import local_time
 from conference.extensions import db
 from conference.meetings.models import CalendarFeed, Huddle, HuddleSeat, Meeting, MeetingTime, TableBooking
 from conference.privacy.operations import data_section
-from conference.urls import public_base_url, public_url
+from conference.urls import public_url
 
 # My schedule's page: calendars and mail link to it.
-SCHEDULE_PATH = "/me/meetings"
 REMINDER = timedelta(minutes=-10)
 # The feed keeps what has just happened in view (a phone shows yesterday's meetings), not the whole event.
 FEED_PAST = timedelta(days=2)
@@ -53,7 +52,7 @@ class Entry:
 
 def schedule_url() -> str:
     """My schedule on the public address (in calendar items and mail, read outside the app)."""
-    return public_base_url() + SCHEDULE_PATH
+    return public_url("meetings.schedule")
 
 
 def _hash(token: str) -> str:

@@ -12,7 +12,7 @@ from conference.events.operations import local_time
 from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import bp
-from conference.meetings.calendar import (FEED_REFRESH, SCHEDULE_PATH, feed_of, feed_owner, feed_urls, huddle_entry,
+from conference.meetings.calendar import (FEED_REFRESH, feed_of, feed_owner, feed_urls, huddle_entry,
                                           make_feed, meeting_entry, my_huddle, my_meeting, revoke_feed,
                                           schedule_entries, schedule_url, to_icalendar)
 from conference.meetings.mail import set_meeting_mail
@@ -125,5 +125,5 @@ def _settings_answer():
     if htmx and not htmx.boosted:
         return render(PAGE, block=BLOCK)
     # Without JavaScript, back to the page the form was on: My schedule, or the calendar page.
-    back = SCHEDULE_PATH if request.form.get("back") == "schedule" else url_for("meetings.calendar_settings")
+    back = url_for("meetings.schedule" if request.form.get("back") == "schedule" else "meetings.calendar_settings")
     return redirect(back, 303)
