@@ -54,18 +54,56 @@ def free_table(spot: MeetingSpot, time: MeetingTime, prefer: int | None = None) 
     return next((n for n in range(1, spot.capacity + 1) if n not in taken), None)
 
 
+def open_spots(conference: Conference) -> list[MeetingSpot]:
+    """The spots people can meet at (not retired), by name."""
+    return list(db.session.scalars(select(MeetingSpot).where(
+        MeetingSpot.conference_id == conference.id, MeetingSpot.retired.is_(False)).order_by(MeetingSpot.name)))
+
+
 def spot_with_room(conference: Conference, time: MeetingTime) -> tuple[MeetingSpot, int] | None:
     """The first spot (in name order) with a free table at `time`, and that table."""
     counts = dict(db.session.execute(select(TableBooking.spot_id, func.count()).where(
         TableBooking.time_id == time.id).group_by(TableBooking.spot_id)).all())
-    spots = db.session.scalars(select(MeetingSpot).where(
-        MeetingSpot.conference_id == conference.id, MeetingSpot.retired.is_(False)).order_by(MeetingSpot.name))
-    for spot in spots:
+    for spot in open_spots(conference):
         if counts.get(spot.id, 0) < spot.capacity:
             table = free_table(spot, time)
             if table is not None:
                 return spot, table
     return None
+
+
+def chosen_time(conference: Conference, time_id, now: datetime) -> MeetingTime:
+    """The meeting time a person picked: one of the conference's, not started yet."""
+    time = db.session.get(MeetingTime, time_id) if isinstance(time_id, int) else None
+    if time is None or time.conference_id != conference.id:
+        raise DomainError("Choose one of the meeting times listed.", field="time")
+    if time.starts_at <= now:
+        raise DomainError(f"{time_label(conference, time)} has already started: choose a later time.", field="time")
+    return time
+
+
+def chosen_spot(conference: Conference, spot_id) -> MeetingSpot:
+    """The spot a person picked: one of the conference's open spots."""
+    spot = db.session.get(MeetingSpot, spot_id) if isinstance(spot_id, int) else None
+    if spot is None or spot.conference_id != conference.id or spot.retired:
+        raise DomainError("Choose one of the spots listed.", field="spot")
+    return spot
+
+
+def place_at(conference: Conference, spot_id, time: MeetingTime, prefer: int | None = None) -> tuple[MeetingSpot, int]:
+    """The picked spot and a free table in it (`prefer` if free), or with no spot picked the first with room."""
+    if spot_id is None:
+        found = spot_with_room(conference, time)
+        if found is None:
+            raise DomainError(f"Every spot is full at {time_label(conference, time)}: choose another time.",
+                              field="time")
+        return found
+    spot = chosen_spot(conference, spot_id)
+    table = free_table(spot, time, prefer)
+    if table is None:
+        raise DomainError(f"{spot.name} is full at {time_label(conference, time)}: choose another spot or time.",
+                          field="spot")
+    return spot, table
 
 
 def take_table(spot: MeetingSpot, time: MeetingTime, *, prefer: int | None = None, meeting_id: int | None = None,

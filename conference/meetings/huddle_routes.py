@@ -13,7 +13,7 @@ from conference.meetings import booking, bp
 from conference.meetings.huddle_forms import CancelForm, CircleFromHuddleForm, HuddleForm
 from conference.meetings.huddles import (QUESTION_LENGTH, circle_name, cancel_huddle, huddle_for, huddle_to_circle,
                                          huddle_view, huddles_for, interests_of, invite, join_huddle, leave_huddle,
-                                         spots_of, start_huddle, swap_contact)
+                                         start_huddle, swap_contact)
 from conference.meetings.models import HUDDLE_SIZES
 
 DONE = {
@@ -51,7 +51,7 @@ def _new_form(form: HuddleForm, status: int = 200, problem: str | None = None):
     return render("meetings/huddle_new.html", status=status, form=form, problem=problem,
                   interests=interests, chosen=chosen,
                   times=[(t, booking.time_label(me.conference, t)) for t in booking.free_times(me.conference, me)],
-                  spots=spots_of(me.conference), sizes=range(HUDDLE_SIZES[0], HUDDLE_SIZES[1] + 1),
+                  spots=booking.open_spots(me.conference), sizes=range(HUDDLE_SIZES[0], HUDDLE_SIZES[1] + 1),
                   question_length=QUESTION_LENGTH, closed=is_closed(me.conference))
 
 

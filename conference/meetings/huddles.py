@@ -28,7 +28,7 @@ from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
 from conference.meetings import booking
 from conference.meetings.models import (HUDDLE_SIZES, Booking, Huddle, HuddleInterest, HuddleSeat, HuddleWaiting,
-                                        MeetingSpot, MeetingTime, TableBooking)
+                                        MeetingTime, TableBooking)
 from conference.meetings.notices import notify
 from conference.privacy.operations import data_section
 from conference.security import clean_text
@@ -91,37 +91,6 @@ def _size(size) -> int:
     return size
 
 
-def _time(conference, time_id, now: datetime) -> MeetingTime:
-    time = db.session.get(MeetingTime, time_id) if isinstance(time_id, int) else None
-    if time is None or time.conference_id != conference.id:
-        raise DomainError("Choose one of the conference's meeting times.", field="time")
-    if time.starts_at <= now:
-        raise DomainError(f"{booking.time_label(conference, time)} has already started: choose a later time.",
-                          field="time")
-    return time
-
-
-def _spot(conference, spot_id, time: MeetingTime | None) -> tuple[MeetingSpot | None, int | None]:
-    """The spot asked for (its first free table), or the first spot with room when none was asked."""
-    if spot_id in (None, ""):
-        if time is None:
-            return None, None
-        found = booking.spot_with_room(conference, time)
-        if found is None:
-            raise DomainError("Every table is taken at that time: choose another time.", field="time")
-        return found
-    spot = db.session.get(MeetingSpot, spot_id) if isinstance(spot_id, int) else None
-    if spot is None or spot.conference_id != conference.id or spot.retired:
-        raise DomainError("Choose one of the conference's meeting spots.", field="spot")
-    if time is None:
-        return spot, None
-    table = booking.free_table(spot, time)
-    if table is None:
-        raise DomainError(f"{spot.name} is full at that time: choose another spot, or let us propose one.",
-                          field="spot")
-    return spot, table
-
-
 def start_huddle(host: Attendee, question: str, interest_ids, time_id, spot_id=None, size: int = DEFAULT_SIZE,
                  now: datetime | None = None) -> Huddle:
     """Start a huddle: the host takes seat 1 and a table is held at the spot (proposed when none is given)."""
@@ -133,7 +102,7 @@ def start_huddle(host: Attendee, question: str, interest_ids, time_id, spot_id=N
     for name, check in (("question", lambda: clean_question(question)),
                         ("interests", lambda: _interests(conference, interest_ids)),
                         ("size", lambda: _size(size)),
-                        ("time", lambda: _time(conference, time_id, now))):
+                        ("time", lambda: booking.chosen_time(conference, time_id, now))):
         try:
             checked[name] = check()
         except DomainError as error:
@@ -142,8 +111,10 @@ def start_huddle(host: Attendee, question: str, interest_ids, time_id, spot_id=N
     if time is not None and time.id in booking.busy_time_ids(host.id):
         errors["time"] = "You already have a meeting or a huddle at that time: choose another time."
         time = None
+    spot_id = None if spot_id == "" else spot_id
     try:
-        spot, _ = _spot(conference, spot_id, time)
+        spot = (booking.place_at(conference, spot_id, time)[0] if time is not None
+                else booking.chosen_spot(conference, spot_id) if spot_id is not None else None)
     except DomainError as error:
         errors.setdefault(error.field, error.message)
     if errors:
@@ -567,12 +538,6 @@ def circle_name(question: str) -> str:
 
 
 # ---- what the start form offers ---------------------------------------------------------------------------
-
-def spots_of(conference) -> list[MeetingSpot]:
-    """The conference's meeting spots a huddle can be at, by name."""
-    return list(db.session.scalars(select(MeetingSpot).where(
-        MeetingSpot.conference_id == conference.id, MeetingSpot.retired.is_(False)).order_by(MeetingSpot.name)))
-
 
 def interests_of(conference) -> list[Interest]:
     """The conference's interests a huddle can be about (not retired), in the organizer's order."""

@@ -13,12 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from conference.attendees.models import Attendee
 from conference.errors import DomainError
-from conference.events.models import Conference, utcnow
+from conference.events.models import utcnow
 from conference.events.operations import is_closed, local_time
 from conference.extensions import db
-from conference.meetings.booking import book, busy_time_ids, free_table, release, spot_with_room, take_table, \
-    time_label
-from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingSpot, MeetingTime, TableBooking
+from conference.meetings.booking import book, busy_time_ids, chosen_time, place_at, release, take_table, time_label
+from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingTime, TableBooking
 from conference.meetings.notices import notify
 from conference.privacy.operations import data_section
 from conference.security import clean_text
@@ -82,33 +81,6 @@ def clean_message(text: str | None) -> str:
     return message
 
 
-def _time(conference: Conference, time_id, now: datetime) -> MeetingTime:
-    time = db.session.get(MeetingTime, time_id) if isinstance(time_id, int) else None
-    if time is None or time.conference_id != conference.id:
-        raise DomainError("Choose one of the meeting times listed.", field="time")
-    if time.starts_at <= now:
-        raise DomainError(f"{time_label(conference, time)} has already started. Choose a later time.", field="time")
-    return time
-
-
-def _spot(conference: Conference, spot_id, time: MeetingTime, prefer: int | None) -> tuple[MeetingSpot, int]:
-    """The chosen spot and a free table in it, or the first spot with room when none is chosen."""
-    if spot_id is None:
-        found = spot_with_room(conference, time)
-        if found is None:
-            raise DomainError(f"Every spot is full at {time_label(conference, time)}. Choose another time.",
-                              field="time")
-        return found
-    spot = db.session.get(MeetingSpot, spot_id) if isinstance(spot_id, int) else None
-    if spot is None or spot.conference_id != conference.id or spot.retired:
-        raise DomainError("Choose one of the spots listed.", field="spot")
-    table = free_table(spot, time, prefer)
-    if table is None:
-        raise DomainError(f"{spot.name} is full at {time_label(conference, time)}. Choose another spot or time.",
-                          field="spot")
-    return spot, table
-
-
 def _check_limits(asker: Attendee, now: datetime) -> None:
     """Against spam, counted in the database: open requests at once, and requests sent in a day."""
     config = current_app.config
@@ -133,7 +105,7 @@ def _new_request(asker: Attendee, invitee: Attendee, time_id, spot_id, table_no,
         raise DomainError(reason, field="person")
     message = clean_message(message)
     conference = invitee.conference
-    time = _time(conference, time_id, now)
+    time = chosen_time(conference, time_id, now)
     if time.id in busy_time_ids(asker.id, invitee.id):
         who = "You already have" if time.id in busy_time_ids(asker.id) else f"{invitee.name} already has"
         raise DomainError(f"{who} a meeting or a huddle at {time_label(conference, time)}. Choose another time.",
@@ -144,7 +116,7 @@ def _new_request(asker: Attendee, invitee: Attendee, time_id, spot_id, table_no,
     if pending is not None:
         raise DomainError(f"There is already a request between you and {invitee.name} waiting for an answer: "
                           "see My schedule.", field="person")
-    spot, table = _spot(conference, spot_id, time, table_no)
+    spot, table = place_at(conference, spot_id, time, table_no)
     meeting = Meeting(conference_id=conference.id, asker_id=asker.id, invitee_id=invitee.id, time_id=time.id,
                       spot_id=spot.id, table_no=table, message=message, created_at=now,
                       replaces_id=replaces.id if replaces else None)

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from flask import abort, g, redirect, request, url_for
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from conference.auth import login_required
@@ -10,9 +9,8 @@ from conference.errors import DomainError
 from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import bp
-from conference.meetings.booking import free_times, spot_with_room, time_label
+from conference.meetings.booking import free_times, open_spots, spot_with_room, time_label
 from conference.meetings.forms import AskForm, CancelForm
-from conference.meetings.models import MeetingSpot
 from conference.meetings.operations import (MESSAGE_LIMIT, REASON_LIMIT, accept_meeting, ask_to_meet,
                                             cancel_meeting, decline_meeting, has_meeting_times, may_ask,
                                             meeting_for, person_to_ask, propose_time, schedule_for, waiting_count)
@@ -68,8 +66,7 @@ def _sheet(other, form: AskForm, meeting=None, status: int = 200, sent=None):
     for time in times[:TIMES_SHOWN]:
         found = spot_with_room(conference, time)
         options.append((time, time_label(conference, time), found[0].place(found[1]) if found else None))
-    spots = db.session.scalars(select(MeetingSpot).where(
-        MeetingSpot.conference_id == conference.id, MeetingSpot.retired.is_(False)).order_by(MeetingSpot.name)).all()
+    spots = open_spots(conference)
     return render("meetings/ask.html", "ask_sheet", status=status, other=other, form=form, meeting=meeting,
                   options=options, spots=spots, reason=may_ask(me, other), sent=sent, message_limit=MESSAGE_LIMIT)
 
