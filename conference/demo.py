@@ -173,8 +173,9 @@ def seed_demo_meetings(conference: Conference, people: list[Attendee], interests
     accept_meeting(accepted, met)
     ask_to_meet(asker, me, times[1].id, message="Could we talk about coaching new teachers?")
     ask_to_meet(me, asked, times[2].id)
-    huddle = start_huddle(host, "Chronic absence in K–2: what actually worked?",
-                          [interest.id for interest in interests[:1]], times[3].id, size=6)
+    topics = [i.id for i in interests if i.name in ("Family and community engagement", "Early childhood / Pre-K")]
+    huddle = start_huddle(host, "Chronic absence in K–2: what actually worked?", topics or [interests[0].id],
+                          times[3].id, size=6)
     for person in (me, neighbour):
         join_huddle(huddle, person)
     db.session.flush()
