@@ -13,7 +13,8 @@ from tests.organizer_factories import make_organizer, sign_in_organizer
 
 def organizer_urls(app, slug: str) -> list[tuple[str, str]]:
     """(method, url) for every organizer route, with sample values for its arguments."""
-    samples = {"slug": slug, "job_id": 1, "interest_id": 1, "action": "retire", "token": "no-such-file"}
+    samples = {"slug": slug, "job_id": 1, "interest_id": 1, "time_id": 1, "spot_id": 1, "action": "retire",
+               "token": "no-such-file"}
     urls = []
     for rule in app.url_map.iter_rules():
         if not rule.endpoint.startswith("organizer."):
