@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -86,24 +86,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _template_globals(app: Flask) -> None:
-    """Static URLs with their hashes (`asset`), cached links (`url_for`), and the helpers every page uses."""
+    """Static URLs with their hashes (`asset`) and the helpers every page uses."""
     from conference import assets
     assets.init_app(app)
-    build = app.url_for
-
-    # `url_for('scanner.index')` in templates: a link without arguments is the same on every page,
-    # so it is built once per mount point (the layout has eight of them on every page).
-    links: dict[tuple[str, str], str] = {}
-
-    def cached_url_for(endpoint: str, **values) -> str:
-        if values or endpoint.startswith(".") or not has_request_context():
-            return build(endpoint, **values)
-        key = (request.script_root, endpoint)
-        if key not in links:
-            links[key] = build(endpoint)
-        return links[key]
-
-    app.jinja_env.globals["url_for"] = cached_url_for
     from conference.attendees.channels import channel_display, channel_href
     from conference.urls import public_url
     app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display, csrf_field=csrf_field,

@@ -1,11 +1,9 @@
 """Sign-in: joining signs a device in; a one-time emailed link signs in another."""
 from __future__ import annotations
 
-from functools import wraps
+from functools import cached_property, wraps
 
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
-from flask.ctx import _AppCtxGlobals
-
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
@@ -90,19 +88,18 @@ def _signed_in_organizer():
     return db.session.get(Organizer, organizer_id) if organizer_id else None
 
 
-class Globals(_AppCtxGlobals):
-    """`g.attendee` and `g.organizer`: loaded from the session the first time a request asks, so a
-    route that needs neither (the card, which reads its viewer in its own query) pays nothing."""
+class Globals(Flask.app_ctx_globals_class):
+    """`g.attendee` and `g.organizer`: loaded from the session the first time a request asks (Flask's
+    documented use of app_ctx_globals_class for lazy per-request values), so a route that needs
+    neither (the card, which reads its viewer in its own query) pays nothing."""
 
-    _loaders = {"attendee": _signed_in_attendee, "organizer": _signed_in_organizer}
+    @cached_property
+    def attendee(self):
+        return _signed_in_attendee()
 
-    def __getattr__(self, name: str):
-        loader = self._loaders.get(name)
-        if loader is None:
-            return super().__getattr__(name)
-        value = loader()
-        setattr(self, name, value)
-        return value
+    @cached_property
+    def organizer(self):
+        return _signed_in_organizer()
 
 
 def init_app(app: Flask) -> None:
