@@ -57,7 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.scanner import bp as scanner_bp
     for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, privacy_bp, attendees_bp, scanner_bp):
         app.register_blueprint(blueprint)
-    # After the event: people to meet, follow-ups, circles, the digest (issue 6).
+    # After the event: people to meet, follow-ups, circles, the digest.
     import conference.circles.routes  # noqa: F401
     import conference.digest.routes  # noqa: F401
     import conference.followups.routes  # noqa: F401
@@ -68,7 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.network import bp as network_bp
     for blueprint in (network_bp, followups_bp, circles_bp, digest_bp):
         app.register_blueprint(blueprint)
-    # The organizer console (issue 4); its flask commands come with its blueprint.
+    # The organizer console; its flask commands come with its blueprint.
     import conference.organizer.routes  # noqa: F401
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)

@@ -173,8 +173,8 @@ def layout(badge: BadgeData) -> BadgeLayout:
 
 def badge_matrix(url: str) -> list[list[bool]]:
     """The QR modules for a printed badge: the same data and error correction as the phone badge
-    (conference.badges.qr), with a fixed mask pattern. Any mask decodes the same; trying all eight
-    for the best-looking one was 85% of the time of a 2,000-badge PDF."""
+    (conference.badges.qr), with a fixed mask pattern. Any mask decodes the same, and choosing the
+    best-looking of all eight would cost most of the time of a large PDF."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK_PATTERN)
     qr.add_data(url)
     qr.make(fit=True)

@@ -174,11 +174,11 @@ def organizers(conference):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            organizer = create_organizer(conference, form.email.data, invited_by=g.console)
+            organizer = create_organizer(conference, form.email.data, invited_by=g.conference_organizer)
             token = issue_organizer_token(organizer, INVITE_MINUTES, url_for("organizer.dashboard", slug=conference.slug))
             db.session.commit()
             send_mail(organizer.email, f"You're invited to organize {conference.name} on PLN Connect",
-                      f"Hello,\n\n{g.console.email} invited you to organize {conference.name} on PLN Connect.\n\n"
+                      f"Hello,\n\n{g.conference_organizer.email} invited you to organize {conference.name} on PLN Connect.\n\n"
                       f"Open this link to sign in to the organizer console:\n\n"
                       f"{public_url('auth.confirm', token=token)}\n\nIt works once, for 3 days. Later, sign in "
                       f"any time at {public_url('auth.request_link')} with this email.\n")
@@ -258,7 +258,7 @@ def import_view(conference):
         form.file.errors = ["Choose the CSV file with your registrants."]
         return render("organizer/import.html", "import_area", status=422, form=form, **context)
     try:
-        kept = keep_upload(conference, g.console, upload.filename, upload.read(limit + 1), max_bytes=limit)
+        kept = keep_upload(conference, g.conference_organizer, upload.filename, upload.read(limit + 1), max_bytes=limit)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -298,7 +298,7 @@ def import_preview(conference, token: str):
                 db.session.rollback()
                 return _upload_gone(conference, error.message)
             try:
-                result = import_registrants(conference, upload.data, filename=upload.filename, organizer=g.console,
+                result = import_registrants(conference, upload.data, filename=upload.filename, organizer=g.conference_organizer,
                                             max_bytes=limit, options=options)
                 db.session.commit()
             except DomainError as error:
@@ -352,7 +352,7 @@ def badges(conference):
             batch_id = int(form.batch_id.data) if (form.batch_id.data or "").isdigit() else None
             ids, description = jobs.choose_attendees(conference, form.which.data, batch_id, form.letter_from.data,
                                                      form.letter_to.data, form.ids.data)
-            job = jobs.create_badge_job(conference, g.console, form.layout.data, ids, description)
+            job = jobs.create_badge_job(conference, g.conference_organizer, form.layout.data, ids, description)
             db.session.commit()
             jobs.launch(job, _card_url_template())
             return redirect(url_for("organizer.badge_job", slug=conference.slug, job_id=job.id), 303)
