@@ -9,13 +9,12 @@ from sqlalchemy.exc import IntegrityError
 from conference.attendees.channels import BadChannel, normalise_channel, normalise_email
 from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES, VISIBILITIES, Attendee, Channel
 from conference.attendees.states import STATES
-from conference.badges.codes import new_code
+from conference.badges.operations import new_badge_code
 from conference.errors import DomainError
 from conference.events.models import Conference
 from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.privacy.models import RetiredBadgeCode
 
 
 @dataclass
@@ -129,14 +128,6 @@ def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
             attendee.channels.append(channel)
     if profile.hidden is not None:
         attendee.hidden = profile.hidden
-
-
-def new_badge_code() -> str:
-    """A random code that no attendee has and no deleted account ever had."""
-    while True:
-        code = new_code()
-        if not db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)):
-            return code
 
 
 def _address_in_use(conference: Conference, email: str) -> bool:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import re
 
-from flask import abort, g, make_response, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
+from conference.downloads import download, file_slug
 from conference.contacts.operations import owned_connection
 from conference.devices import phone_platform
 from conference.errors import DomainError
@@ -123,15 +123,9 @@ def calendar():
     """Open follow-ups as iCalendar: to-dos, or (?as=events) all-day reminders for calendar apps."""
     as_events = request.args.get("as") == "events"
     body = to_icalendar(g.attendee, open_follow_ups(g.attendee), as_events=as_events, host=public_host())
-    response = make_response(body)
-    response.mimetype = "text/calendar"
-    response.charset = "utf-8"
-    slug = re.sub(r"[^a-z0-9]+", "-", g.attendee.conference.name.lower()).strip("-")[:60] or "conference"
-    name = f"{slug}-follow-ups{'-reminders' if as_events else ''}.ics"
+    name = f"{file_slug(g.attendee.conference.name, 'conference')}-follow-ups{'-reminders' if as_events else ''}.ics"
     # An iPhone opens calendar events shown inline in its Calendar ("Add all"); as an attachment they
     # only land in Files. Everywhere else the link's `download` saves the file.
-    inline = as_events and phone_platform() == "ios"
-    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{name}"'
+    response = download(body, "text/calendar", name, inline=as_events and phone_platform() == "ios")
     response.vary.add("User-Agent")
-    response.headers["Cache-Control"] = "private, no-store"
     return response

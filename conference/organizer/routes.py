@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import io
 import json
 import re
 
-from flask import (abort, current_app, g, make_response, redirect, request, send_file,
+from flask import (abort, current_app, g, redirect, request,
                    url_for)
 from sqlalchemy import and_, false, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -13,6 +12,7 @@ from conference.attendees.models import ROLES, Attendee
 from conference.auth.links import send_claim_links
 from conference.auth.operations import issue_organizer_token
 from conference.urls import public_url
+from conference.downloads import download
 from conference.errors import DomainError
 from conference.exports.tabular import to_csv
 from conference.extensions import csrf, db
@@ -36,15 +36,6 @@ from conference.tasks import enqueue
 
 PAGE_SIZE = 50
 INVITE_MINUTES = 3 * 24 * 60  # an invitation may wait in an inbox over a weekend
-
-
-def _download(body, mimetype: str, filename: str):
-    response = make_response(body)
-    response.mimetype = mimetype
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
 
 
 def _merge(form, error: DomainError) -> None:
@@ -387,10 +378,7 @@ def badge_pdf(conference, job_id: int):
     if data is None:
         abort(404)
     name = f"badges-{conference.slug}-{job.id}-{job.layout}.pdf"
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
-                         max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, "application/pdf", name)
 
 
 @bp.get("/<slug>/exports")
@@ -409,7 +397,7 @@ def _stem(conference) -> str:
 def figures_csv(conference):
     """The dashboard's figures as CSV (one long table), as fresh as the dashboard's."""
     rows = exporters.figures_rows(conference, snapshots.current_dashboard(conference))
-    return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-figures.csv")
+    return download(to_csv(rows), "text/csv", f"{_stem(conference)}-figures.csv")
 
 
 @bp.get("/<slug>/figures.json")
@@ -418,7 +406,7 @@ def figures_json(conference):
     """The dashboard's figures as JSON (fields in docs/organizer-exports.md)."""
     body = json.dumps(exporters.figures_json(conference, snapshots.current_dashboard(conference)), ensure_ascii=False,
                       indent=1)
-    return _download(body, "application/json", f"{_stem(conference)}-figures.json")
+    return download(body, "application/json", f"{_stem(conference)}-figures.json")
 
 
 @bp.get("/<slug>/connections-per-hour.csv")
@@ -426,7 +414,7 @@ def figures_json(conference):
 def hours_csv(conference):
     """Connections saved in each hour, in the venue's time zone and in UTC."""
     rows = exporters.hours_rows(conference, stats.connections_per_hour(conference))
-    return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-connections-per-hour.csv")
+    return download(to_csv(rows), "text/csv", f"{_stem(conference)}-connections-per-hour.csv")
 
 
 @bp.get("/<slug>/network.graphml")
@@ -434,7 +422,7 @@ def hours_csv(conference):
 def network(conference):
     """The anonymised network for researchers: random ids made for this download only."""
     body = exporters.graphml(conference)  # queries done; the text streams without the database
-    return _download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
+    return download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
 
 
 from conference.organizer import cli  # noqa: E402,F401  (registers the flask commands on bp)

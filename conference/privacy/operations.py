@@ -9,13 +9,13 @@ from sqlalchemy import Table, delete, func, select, update
 from conference.attendees.models import Attendee
 from conference.auth.models import SignInToken
 from conference.badges.codes import display
+from conference.badges.models import RetiredBadgeCode
 from conference.contacts.models import Connection
 from conference.contacts.operations import contacts_for
 from conference.events.models import utcnow
 from conference.extensions import db
 from conference.files.models import GeneratedFile
 from conference.files.operations import files_naming
-from conference.privacy.models import RetiredBadgeCode
 
 # Other domains add what they hold about a person (follow-ups, circles ...):
 # DATA_SECTIONS["followups"] = lambda attendee: [...]  (plain JSON values)
@@ -75,11 +75,6 @@ def my_data(attendee: Attendee) -> dict:
     for name, section in DATA_SECTIONS.items():
         data[name] = section(attendee)
     return data
-
-
-def is_retired(code: str) -> bool:
-    """True if `code` belonged to an account that was deleted."""
-    return db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)) is not None
 
 
 def delete_with_dependents(table: Table, condition) -> None:

@@ -20,7 +20,7 @@ from conference.events.operations import local_today, long_date
 from conference.extensions import db
 from conference.files.operations import files_naming
 from conference.mail import deliver
-from conference.privacy.models import RetiredBadgeCode
+from conference.badges.models import RetiredBadgeCode
 from conference.privacy.operations import delete_files, delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
 from conference.urls import public_url

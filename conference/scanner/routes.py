@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from conference.assets import release_version
 from conference.auth import login_required
+from conference.badges.operations import is_retired
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.contacts.operations import (attendee_by_code, connection_between, name_on_scan, owned_connection,
                                             visible_channels)
@@ -17,7 +18,6 @@ from conference.errors import DomainError
 from conference.extensions import csrf, db
 from conference.htmx import render
 from conference.interests.operations import match_between
-from conference.privacy.operations import is_retired
 from conference.scanner import bp
 from conference.scanner.forms import ScanSaveForm
 from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
