@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from conference.attendees.states import STATES
+from conference.attendees.states import state_name
 from conference.badges.codes import display
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -164,7 +164,7 @@ def layout(badge: BadgeData) -> BadgeLayout:
     name_room = BADGE_H - PAD - (conference.leading + 4 if conference.lines else 0) - NAME_GAP - qr_top
     column = qr_top - PAD
     role = fit(badge.role, BOLD, text_width, 13, 8, 13 * 1.15 * 2)
-    state = fit(STATES.get(badge.state, badge.state), REGULAR, text_width, 11, 7.5, 11 * 1.15)
+    state = fit(state_name(badge.state), REGULAR, text_width, 11, 7.5, 11 * 1.15)
     school_room = column - role.height - state.height - 10
     return BadgeLayout(conference=conference, name=fit(badge.name, BOLD, name_width, 30, 10, name_room),
                        role=role, school=fit(badge.school, REGULAR, text_width, 12, 7.5, min(school_room, 45)),

@@ -39,6 +39,10 @@ class ImportOptions:
     columns: dict[int, str] = field(default_factory=dict)   # column index -> field, or "" for not used
     default_role: str = ""   # the role of rows whose role is missing or unknown; "" leaves them out
 
+    def __post_init__(self):
+        if self.default_role not in ROLES:  # e.g. a role an older release knew: rows without one are left out
+            self.default_role = ""
+
     def to_json(self) -> dict:
         return {"columns": {str(i): f for i, f in sorted(self.columns.items())}, "default_role": self.default_role}
 
@@ -46,8 +50,7 @@ class ImportOptions:
     def from_json(cls, value: dict | None) -> ImportOptions:
         value = value or {}
         columns = {int(i): f for i, f in (value.get("columns") or {}).items() if str(i).isdigit()}
-        role = value.get("default_role") or ""
-        return cls(columns, role if role in ROLES else "")
+        return cls(columns, value.get("default_role") or "")
 
 
 @dataclass

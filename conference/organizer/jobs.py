@@ -15,7 +15,7 @@ from flask import current_app
 from huey import crontab
 from sqlalchemy import select, update
 
-from conference.attendees.models import ROLES, Attendee
+from conference.attendees.models import Attendee, role_label
 from conference.badges.codes import display
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
@@ -96,7 +96,7 @@ def badge_data(conference: Conference, ids: list[int], url_template: str) -> lis
         for row in db.session.execute(select(Attendee.id, Attendee.name, Attendee.role, Attendee.school,
                                              Attendee.state, Attendee.badge_code)
                                       .where(Attendee.conference_id == conference.id, Attendee.id.in_(chunk))):
-            found[row.id] = BadgeData(name=row.name, role=ROLES.get(row.role, row.role), school=row.school,
+            found[row.id] = BadgeData(name=row.name, role=role_label(row.role), school=row.school,
                                       state=row.state, code=row.badge_code,
                                       url=url_template.replace(CODE_SLOT, display(row.badge_code)),
                                       conference=conference.name, attendee_id=row.id)

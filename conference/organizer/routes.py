@@ -8,7 +8,7 @@ from flask import (abort, current_app, g, redirect, request,
 from sqlalchemy import and_, false, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from conference.attendees.models import ROLES, Attendee
+from conference.attendees.models import Attendee
 from conference.auth.links import send_claim_links
 from conference.auth.operations import issue_organizer_token
 from conference.urls import public_url
@@ -280,8 +280,7 @@ def import_preview(conference, token: str):
             db.session.commit()
             return redirect(url_for("organizer.import_view", slug=conference.slug), 303)
         changed = form.changed_columns(request.form)
-        role = form.default_role.data if form.default_role.data in ROLES else ""
-        chosen = ImportOptions({} if action == "reset" else {**options.columns, **changed}, role)
+        chosen = ImportOptions({} if action == "reset" else {**options.columns, **changed}, form.default_role.data or "")
         if action == "import" and chosen == options:
             try:
                 take_upload(conference, token)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import case, func, select
 
 from conference.attendees.models import ROLES, Attendee
-from conference.attendees.states import STATES
+from conference.attendees.states import state_name
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
@@ -260,7 +260,7 @@ def build_states(counts: dict[str, int]) -> list[StateFigure]:
         merged[code or ""] = merged.get(code or "", 0) + n
     counts = merged
     protected = protect(counts, [list(counts)])
-    figures = [StateFigure(code, STATES.get(code, code), protected[code]) for code in counts if code]
+    figures = [StateFigure(code, state_name(code), protected[code]) for code in counts if code]
     return sorted(figures, key=lambda f: (f.people.order, f.name))
 
 
