@@ -16,6 +16,8 @@ from conference.events.models import Conference
 from conference.extensions import db
 from conference.interests.models import Interest
 from conference.interests.operations import add_default_interests
+from conference.organizer.operations import create_organizer, organizer_of
+from conference.urls import public_url
 
 DEMO_SLUG = "prek8-2026"
 DEMO_ORGANIZER = "organizer@demo.example.org"
@@ -49,7 +51,6 @@ def demo_conference() -> Conference:
 
 def demo_organizer(conference: Conference):
     """The demo conference's organizer (made once)."""
-    from conference.organizer.operations import create_organizer, organizer_of
     return organizer_of(DEMO_ORGANIZER, conference) or create_organizer(conference, DEMO_ORGANIZER)
 
 
@@ -102,14 +103,13 @@ def init_app(app: Flask) -> None:
     def seed_demo_command(count: int) -> None:
         """Create the demo conference with attendees and connections (idempotent)."""
         conference, people = seed_demo(count)
-        base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
         minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
         links = [(p, issue_sign_in_token(p, minutes)) for p in people[:3]]
         organizer = demo_organizer(conference)
         organizer_token = issue_organizer_token(organizer, minutes)
         db.session.commit()
-        click.echo(f"Demo conference: {conference.name} — join at {base}/{conference.slug}/join")
+        click.echo(f"Demo conference: {conference.name} — join at {public_url('attendees.join', slug=conference.slug)}")
         click.echo(f"{len(people)} demo attendees. Sign in as one of them (links work once, for 15 minutes):")
         for person, token in links:
-            click.echo(f"  {person.name} ({person.role_label}): {base}/signin/{token}")
-        click.echo(f"Organizer console ({organizer.email}): {base}/signin/{organizer_token}")
+            click.echo(f"  {person.name} ({person.role_label}): {public_url('auth.confirm', token=token)}")
+        click.echo(f"Organizer console ({organizer.email}): {public_url('auth.confirm', token=organizer_token)}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from conference.attendees.channels import BadChannel, normalise_channel, normalise_email
@@ -187,3 +187,18 @@ def interest_choices(conference: Conference, attendee: Attendee | None = None) -
         select(Interest).where(Interest.conference_id == conference.id,
                                (Interest.retired.is_(False)) | Interest.id.in_(kept))
         .order_by(Interest.position, Interest.name)))
+
+
+def release_unproven_addresses(conference_id: int, emails: list[str]) -> int:
+    """Self-joined profiles holding one of `emails` without having proven it lose the address (it waits
+    as their pending_email): the organizer's registrant of that address gets a profile of their own.
+    Returns how many profiles let an address go."""
+    released = 0
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start:start + 1000]
+        released += db.session.execute(
+            update(Attendee).where(Attendee.conference_id == conference_id, Attendee.email.in_(chunk),
+                                   Attendee.import_batch_id.is_(None), Attendee.email_verified_at.is_(None))
+            .values(pending_email=Attendee.email, email=None)
+            .execution_options(synchronize_session=False)).rowcount
+    return released

@@ -7,7 +7,9 @@ from flask import Blueprint, Flask, g, has_request_context, redirect, request, s
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
+from conference.attendees.models import Attendee
 from conference.extensions import db
+from conference.organizer.models import Organizer
 
 bp = Blueprint("auth", __name__)
 
@@ -44,7 +46,6 @@ def session_viewer() -> tuple[int | None, int]:
 
 def end_every_session(attendee) -> None:
     """Bump the attendee's session version: every cookie signed in before stops working."""
-    from conference.attendees.models import Attendee
     db.session.execute(update(Attendee).where(Attendee.id == attendee.id)
                        .values(session_version=Attendee.session_version + 1))
     db.session.refresh(attendee, ["session_version"])
@@ -66,7 +67,6 @@ def login_required(view):
 
 
 def _signed_in_attendee():
-    from conference.attendees.models import Attendee
     if not has_request_context():
         return None
     attendee_id, version = session_viewer()
@@ -83,7 +83,6 @@ def _signed_in_attendee():
 
 
 def _signed_in_organizer():
-    from conference.organizer.models import Organizer
     organizer_id = session.get("organizer_id") if has_request_context() else None
     return db.session.get(Organizer, organizer_id) if organizer_id else None
 

@@ -15,7 +15,7 @@ from sqlalchemy import delete, insert, select, update
 
 from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import ROLES, Attendee, name_keys
-from conference.auth.addresses import release_unproven_addresses
+from conference.attendees.operations import release_unproven_addresses
 from conference.badges.operations import fresh_codes
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
