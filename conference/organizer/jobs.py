@@ -82,7 +82,7 @@ def create_badge_job(conference: Conference, organizer: Organizer | None, layout
     if layout not in LAYOUTS:
         raise DomainError("Choose a layout: sheets of six, or single badges.", field="layout")
     job = BadgeJob(conference_id=conference.id, organizer_id=organizer.id if organizer else None, layout=layout,
-                   description=description, attendee_ids=",".join(map(str, ids)), total=len(ids))
+                   description=description, attendee_ids=list(ids), total=len(ids))
     db.session.add(job)
     db.session.flush()
     return job

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
@@ -73,8 +73,8 @@ class BadgeJob(db.Model):
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="SET NULL"))
     layout: Mapped[str] = mapped_column(String(8), default="sheet")
     description: Mapped[str] = mapped_column(String(200), default="")
-    # The chosen attendees as comma-separated ids, fixed when the job is made.
-    attendee_ids: Mapped[str] = mapped_column(Text, default="")
+    # The chosen attendees' ids in badge order (a JSON list), fixed when the job is made.
+    attendee_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(8), default="queued")
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
@@ -89,7 +89,7 @@ class BadgeJob(db.Model):
 
     @property
     def ids(self) -> list[int]:
-        return [int(i) for i in self.attendee_ids.split(",") if i]
+        return [int(i) for i in self.attendee_ids or []]
 
     @property
     def percent(self) -> int:
