@@ -29,6 +29,12 @@ from conference.privacy.operations import delete_files
 from conference.tasks import QUEUE_ERRORS, periodic_task, task
 
 CODE_SLOT = "CODE"
+
+
+def card_url_template(base: str | None = None) -> str:
+    """A badge's card URL with CODE_SLOT for the code, on PUBLIC_BASE_URL (or an operator's `base`):
+    built once for a whole PDF, the same inside a request, a task or a command."""
+    return public_url("contacts.card", base, code=CODE_SLOT)
 MAX_BADGES = 25_000
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY = 50  # badges between two progress writes (each one also says the worker is alive)
@@ -203,7 +209,7 @@ def recover_stalled() -> int:
         if not changed:
             restarted = [j for j in restarted if j is not job]
     db.session.commit()
-    url_template = public_url("contacts.card", code=CODE_SLOT)  # on PUBLIC_BASE_URL, outside any request
+    url_template = card_url_template()
     for job in restarted:
         make_badge_pdf(job.id, url_template)
     return len(restarted)

@@ -49,10 +49,6 @@ def _merge(form, error: DomainError) -> None:
             form.form_errors.append(message)
 
 
-def _card_url_template() -> str:
-    return public_url("contacts.card", code=jobs.CODE_SLOT)
-
-
 @bp.get("/")
 @organizer_signed_in
 def index():
@@ -344,7 +340,7 @@ def badges(conference):
                                                      form.letter_to.data, form.ids.data)
             job = jobs.create_badge_job(conference, g.conference_organizer, form.layout.data, ids, description)
             db.session.commit()
-            jobs.launch(job, _card_url_template())
+            jobs.launch(job, jobs.card_url_template())
             return redirect(url_for("organizer.badge_job", slug=conference.slug, job_id=job.id), 303)
         except DomainError as error:
             db.session.rollback()
