@@ -116,7 +116,7 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     """Nodes (id, role group) and edges (owner, contact) between registrants of this conference."""
     people = _tuples(select(Attendee.id, Attendee.role).where(Attendee.conference_id == conference.id))
     # A contact who deleted their account (contact_id NULL) is no node, so no edge either (and the
-    # check below keeps out anyone who is not a registrant here, without joining 400,000 rows).
+    # check below keeps out anyone who is not a registrant here, without a join over every connection).
     edges = _tuples(select(Connection.owner_id, Connection.contact_id)
                     .where(Connection.conference_id == conference.id, Connection.contact_id.is_not(None)))
     role_of = dict(people)
