@@ -5,8 +5,8 @@ from sqlalchemy import select
 
 from conference.auth import login_required, session_viewer, to_sign_in
 from conference.auth.forms import ConfirmForm
-from conference.badges.operations import is_retired
 from conference.badges.codes import MalformedCode, display, normalise
+from conference.badges.operations import is_retired
 from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.cold import remember_cold_scan, saved_from_badges

@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 
 from conference.assets import release_version
 from conference.auth import login_required
-from conference.badges.operations import is_retired
 from conference.badges.codes import MalformedCode, code_from_scan, display
+from conference.badges.operations import is_retired
 from conference.contacts.operations import (attendee_by_code, connection_between, name_on_scan, owned_connection,
                                             visible_channels)
 from conference.errors import DomainError
