@@ -70,6 +70,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.register_blueprint(blueprint)
     # The organizer console; its flask commands come with its blueprint.
     import conference.organizer.routes  # noqa: F401
+    import conference.organizer.cli  # noqa: F401  (its commands, on the blueprint)
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)
 

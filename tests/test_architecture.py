@@ -28,9 +28,10 @@ LAYERS = {
     "retention": 11,
     "pages": 12, "demo": 12, "models": 12,
 }
-# Modules that serve requests or commands: they may use any package's models and operations, and only
-# the app factory (conference/__init__.py) imports them.
-ENTRY_POINTS = ("routes.py", "cli.py")
+# Modules that serve requests or commands (routes.py, huddle_routes.py, cli.py, or any module whose
+# functions are views on a blueprint): they may use any package's models and operations, and only the
+# app factory (conference/__init__.py) imports them.
+VIEW_DECORATORS = {"route", "get", "post", "put", "patch", "delete"}
 
 
 def module_name(path: Path) -> str:
@@ -40,37 +41,55 @@ def module_name(path: Path) -> str:
     return ".".join(parts)
 
 
-def imported_names(path: Path) -> list[tuple[int, str]]:
-    """(line, dotted name) of every conference import in `path`, wherever it stands in the file."""
+def sources() -> list[Path]:
+    return sorted(PACKAGE.rglob("*.py"))
+
+
+def _serves_views(tree: ast.Module) -> bool:
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            for decorator in node.decorator_list:
+                call = decorator.func if isinstance(decorator, ast.Call) else decorator
+                if (isinstance(call, ast.Attribute) and call.attr in VIEW_DECORATORS
+                        and isinstance(call.value, ast.Name) and call.value.id != "app"):
+                    return True
+    return False
+
+
+def entry_points() -> set[str]:
+    """The dotted names of the modules that serve requests or commands."""
+    found = set()
+    for path in sources():
+        if path.stem in ("routes", "cli") or path.stem.endswith("_routes") or _serves_views(ast.parse(path.read_text())):
+            found.add(module_name(path))
+    return found
+
+
+def imported_names(path: Path) -> list[tuple[int, str, list[str]]]:
+    """(line, dotted module, the names taken from it) of every conference import in `path`, wherever it
+    stands in the file."""
     tree = ast.parse(path.read_text(), filename=str(path))
     here = module_name(path).split(".")
     package = here if path.name == "__init__.py" else here[:-1]
     found = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            found += [(node.lineno, alias.name) for alias in node.names]
+            found += [(node.lineno, alias.name, []) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
                 base = ".".join(package[:len(package) - node.level + 1] + ([base] if base else []))
             if base == "conference":  # `from conference import tasks`: the module named
-                found += [(node.lineno, f"conference.{alias.name}") for alias in node.names]
+                found += [(node.lineno, f"conference.{alias.name}", []) for alias in node.names]
             else:
-                found.append((node.lineno, base))
-    return [(line, name) for line, name in found if name == "conference" or name.startswith("conference.")]
+                found.append((node.lineno, base, [alias.name for alias in node.names]))
+    return [(line, name, taken) for line, name, taken in found
+            if name == "conference" or name.startswith("conference.")]
 
 
 def package_of(dotted: str) -> str | None:
     parts = dotted.split(".")
     return parts[1] if len(parts) > 1 else None
-
-
-def is_entry_point(dotted: str) -> bool:
-    return any(dotted.endswith("." + name.removesuffix(".py")) for name in ENTRY_POINTS)
-
-
-def sources() -> list[Path]:
-    return sorted(PACKAGE.rglob("*.py"))
 
 
 def test_every_package_has_a_place_in_the_layers():
@@ -81,19 +100,20 @@ def test_every_package_has_a_place_in_the_layers():
 
 
 def test_imports_follow_the_layers():
+    entries = entry_points()
     broken = []
     for path in sources():
         importer = module_name(path)
         if importer == "conference":
             continue  # the app factory puts everything together
         mine = package_of(importer)
-        entry = is_entry_point(importer)
-        for line, name in imported_names(path):
+        entry = importer in entries
+        for line, name, taken in imported_names(path):
             theirs = package_of(name)
             where = f"{path.relative_to(ROOT)}:{line} imports {name}"
             if theirs is None:
                 broken.append(f"{where}: only the app factory is imported as `conference`")
-            elif is_entry_point(name):
+            elif name in entries or any(f"{name}.{t}" in entries for t in taken):
                 broken.append(f"{where}: route and command modules are the app factory's to import")
             elif entry or theirs == mine or mine not in LAYERS or theirs not in LAYERS:
                 continue  # an entry point may use any domain; unplaced packages fail the test above
@@ -109,7 +129,7 @@ def test_the_infrastructure_modules_import_each_other_without_a_cycle():
     for path in sources():
         mine = package_of(module_name(path))
         if mine in core:
-            edges[mine] |= {package_of(name) for _, name in imported_names(path)} & core - {mine}
+            edges[mine] |= {package_of(name) for _, name, _ in imported_names(path)} & core - {mine}
 
     def cycle_from(name: str, trail: list[str]) -> list[str] | None:
         if name in trail:

@@ -419,5 +419,3 @@ def network(conference):
     body = exporters.graphml(conference)  # queries done; the text streams without the database
     return download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
 
-
-from conference.organizer import cli  # noqa: E402,F401  (registers the flask commands on bp)
