@@ -24,7 +24,7 @@ from conference.files.operations import expired_files, is_available, store_file
 from conference.names import family_initial, family_sort_key
 from conference.organizer.badges_pdf import BadgeData, write_badges
 from conference.urls import public_url
-from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organizer
+from conference.organizer.models import IN_PROGRESS, LAYOUTS, BadgeJob, ImportBatch, Organizer
 from conference.privacy.operations import delete_files
 from conference.tasks import QUEUE_ERRORS, periodic_task, task
 
@@ -187,14 +187,14 @@ def launch(job: BadgeJob, url_template: str) -> None:
 
 def is_stalled(job: BadgeJob) -> bool:
     """A job whose worker went away (killed mid-way) stops updating its row."""
-    return job.state in ("queued", "running") and utcnow() - job.updated_at > stalled_after()
+    return job.in_progress and utcnow() - job.updated_at > stalled_after()
 
 
 def recover_stalled() -> int:
     """Start stalled jobs again (until MAX_ATTEMPTS runs), mark the rest failed; returns how many restarted."""
     cutoff = utcnow() - stalled_after()
     stalled = list(db.session.scalars(select(BadgeJob).where(
-        BadgeJob.state.in_(("queued", "running")), BadgeJob.updated_at < cutoff)))
+        BadgeJob.state.in_(IN_PROGRESS), BadgeJob.updated_at < cutoff)))
     restarted = []
     for job in stalled:
         if job.attempts >= MAX_ATTEMPTS:

@@ -10,6 +10,7 @@ from conference.events.models import Conference, utcnow
 from conference.extensions import db
 
 JOB_STATES = ("queued", "running", "done", "failed")
+IN_PROGRESS = ("queued", "running")  # a job waiting for a worker or being made
 LAYOUTS = {"sheet": "4 × 3 in inserts, six to a US Letter page", "single": "One 4 × 3 in badge a page (badge printer)"}
 
 
@@ -90,6 +91,11 @@ class BadgeJob(db.Model):
     @property
     def ids(self) -> list[int]:
         return [int(i) for i in self.attendee_ids or []]
+
+    @property
+    def in_progress(self) -> bool:
+        """Waiting for a worker or being made."""
+        return self.state in IN_PROGRESS
 
     @property
     def percent(self) -> int:
