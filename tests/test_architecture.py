@@ -119,7 +119,7 @@ def test_imports_follow_the_layers():
                 continue  # an entry point may use any domain; unplaced packages fail the test above
             elif LAYERS[theirs] > LAYERS[mine] or (LAYERS[theirs] == LAYERS[mine] and LAYERS[mine] > 0):
                 broken.append(f"{where}: {mine} (layer {LAYERS[mine]}) may not import {theirs} "
-                              f"(layer {LAYERS[theirs]}); move the code to the lower package")
+                              f"(layer {LAYERS[theirs]}): move what both need into the lower one, or lower")
     assert not broken, "Imports against docs/architecture.md:\n" + "\n".join(broken)
 
 
