@@ -77,7 +77,7 @@ def camera_to_card(tmp: Path) -> list[tuple[int, int]]:
     from werkzeug.serving import make_server
 
     from conference.badges.codes import display
-    from conference.badges.routes import badge_url
+    from conference.badges.qr import badge_url
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
     from tests.browser.test_scanner import write_y4m
     from tests.factories import make_attendee, make_conference

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, has_request_context, request
+from flask import Flask
 from flask.logging import default_handler
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -57,7 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.scanner import bp as scanner_bp
     for blueprint in (pages_bp, auth_bp, badges_bp, contacts_bp, exports_bp, privacy_bp, attendees_bp, scanner_bp):
         app.register_blueprint(blueprint)
-    # After the event: people to meet, follow-ups, circles, the digest (issue 6).
+    # After the event: people to meet, follow-ups, circles, the digest.
     import conference.circles.routes  # noqa: F401
     import conference.digest.routes  # noqa: F401
     import conference.followups.routes  # noqa: F401
@@ -68,9 +68,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.network import bp as network_bp
     for blueprint in (network_bp, followups_bp, circles_bp, digest_bp):
         app.register_blueprint(blueprint)
-    # The organizer console (issue 4); its flask commands come with its blueprint.
+    # The organizer console; its flask commands come with its blueprint.
     import conference.organizer.routes  # noqa: F401
     import conference.organizer.meeting_frame  # noqa: F401
+    import conference.organizer.cli  # noqa: F401  (its commands, on the blueprint)
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)
     # Meeting in person: 1:1 meetings, problem-of-practice huddles, my schedule.
@@ -95,24 +96,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _template_globals(app: Flask) -> None:
-    """Static URLs with their hashes (`asset`), cached links (`url_for`), and the helpers every page uses."""
+    """Static URLs with their hashes (`asset`) and the helpers every page uses."""
     from conference import assets
     assets.init_app(app)
-    build = app.url_for
-
-    # `url_for('scanner.index')` in templates: a link without arguments is the same on every page,
-    # so it is built once per mount point (the layout has eight of them on every page).
-    links: dict[tuple[str, str], str] = {}
-
-    def cached_url_for(endpoint: str, **values) -> str:
-        if values or endpoint.startswith(".") or not has_request_context():
-            return build(endpoint, **values)
-        key = (request.script_root, endpoint)
-        if key not in links:
-            links[key] = build(endpoint)
-        return links[key]
-
-    app.jinja_env.globals["url_for"] = cached_url_for
     from conference.attendees.channels import channel_display, channel_href
     from conference.urls import public_url
     app.jinja_env.globals.update(channel_href=channel_href, channel_display=channel_display, csrf_field=csrf_field,

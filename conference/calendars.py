@@ -1,14 +1,12 @@
 """iCalendar files, for every domain that exports some: the calendar itself, reminders, the download.
 
 Follow-ups (conference/followups) and meetings (conference/meetings/calendar.py) build their items
-on these, so every .ics we serve names itself, reminds and downloads the same way.
+on these, so every .ics we serve names itself, and reminds the same way (conference/downloads.py serves them).
 """
 from __future__ import annotations
 
-import re
 from datetime import date, datetime, timedelta
 
-from flask import current_app
 from icalendar import Alarm, Calendar
 
 
@@ -40,17 +38,3 @@ def with_time_zones(calendar: Calendar, first: date, last: date) -> bytes:
     (a year either side: a zone's rules for the event's own days, not fifty years of them)."""
     calendar.add_missing_timezones(first_date=date(first.year - 1, 1, 1), last_date=date(last.year + 2, 1, 1))
     return calendar.to_ical()
-
-
-def file_slug(text: str) -> str:
-    """'pre-k-8-principals-conference': a name as a file name may carry it."""
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "conference"
-
-
-def calendar_response(body: bytes, filename: str, inline: bool = False, cache: str = "private, no-store"):
-    """An .ics download: `inline` lets a phone open it in its calendar rather than save it to files."""
-    response = current_app.response_class(body, mimetype="text/calendar")
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
-    response.headers["Cache-Control"] = cache
-    return response

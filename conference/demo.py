@@ -24,6 +24,8 @@ from conference.meetings.booking import upcoming_times
 from conference.meetings.huddles import join_huddle, start_huddle
 from conference.meetings.models import Meeting, MeetingSpot, MeetingTime
 from conference.meetings.operations import accept_meeting, ask_to_meet
+from conference.organizer.operations import create_organizer, organizer_of
+from conference.urls import public_url
 
 DEMO_SLUG = "prek8-2026"
 DEMO_ORGANIZER = "organizer@demo.example.org"
@@ -110,7 +112,6 @@ def demo_meeting_frame(conference: Conference) -> tuple[list[Attendee], list[Mee
 
 def demo_organizer(conference: Conference):
     """The demo conference's organizer (made once)."""
-    from conference.organizer.operations import create_organizer, organizer_of
     return organizer_of(DEMO_ORGANIZER, conference) or create_organizer(conference, DEMO_ORGANIZER)
 
 
@@ -187,18 +188,17 @@ def init_app(app: Flask) -> None:
     def seed_demo_command(count: int) -> None:
         """Create the demo conference with attendees and connections (idempotent)."""
         conference, people = seed_demo(count)
-        base = current_app.config.get("PUBLIC_BASE_URL") or "http://127.0.0.1:5000"
         minutes = current_app.config["SIGN_IN_LINK_MINUTES"]
         links = [(p, issue_sign_in_token(p, minutes)) for p in people[:3]]
         organizer = demo_organizer(conference)
         organizer_token = issue_organizer_token(organizer, minutes)
         db.session.commit()
         click.echo(f"Demo conference: {conference.name}, {conference.dates_label} — "
-                   f"join at {base}/{conference.slug}/join")
+                   f"join at {public_url('attendees.join', slug=conference.slug)}")
         _, times, spots = demo_meeting_frame(conference)
         click.echo(f"{len(times)} meeting times and {len(spots)} meeting spots: "
-                   f"{base}/organize/{conference.slug}/meetings")
+                   f"{public_url('organizer.meetings', slug=conference.slug)}")
         click.echo(f"{len(people)} demo attendees. Sign in as one of them (links work once, for 15 minutes):")
         for person, token in links:
-            click.echo(f"  {person.name} ({person.role_label}): {base}/signin/{token}")
-        click.echo(f"Organizer console ({organizer.email}): {base}/signin/{organizer_token}")
+            click.echo(f"  {person.name} ({person.role_label}): {public_url('auth.confirm', token=token)}")
+        click.echo(f"Organizer console ({organizer.email}): {public_url('auth.confirm', token=organizer_token)}")

@@ -1,8 +1,10 @@
 """What /healthz checks: the database, and each Redis the app is configured to use."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 import redis
-from flask import Flask, current_app
+from flask import current_app
 from sqlalchemy import text
 
 from conference.extensions import db
@@ -17,12 +19,11 @@ def redis_urls(config) -> list[str]:
     return list(dict.fromkeys(u for u in urls if u.startswith(REDIS_SCHEMES)))
 
 
-def _client(app: Flask, url: str) -> redis.Redis:
-    clients = app.extensions.setdefault("health_redis", {})
-    if url not in clients:
-        clients[url] = redis.Redis.from_url(url.replace("redis+unix://", "unix://", 1),
-                                            socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS)
-    return clients[url]
+@lru_cache(maxsize=8)
+def _client(url: str) -> redis.Redis:
+    """One client (and its connection pool) per URL for the process, so a check reuses its connection."""
+    return redis.Redis.from_url(url.replace("redis+unix://", "unix://", 1),
+                                socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS)
 
 
 def problems() -> list[str]:
@@ -33,10 +34,9 @@ def problems() -> list[str]:
     except Exception:  # noqa: BLE001  (whatever the driver raises, the answer is "not healthy")
         db.session.rollback()
         found.append("database")
-    app = current_app._get_current_object()
-    for url in redis_urls(app.config):
+    for url in redis_urls(current_app.config):
         try:
-            _client(app, url).ping()
+            _client(url).ping()
         except redis.RedisError:
             found.append("redis")
     return found

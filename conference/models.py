@@ -8,7 +8,7 @@ from conference.organizer.models import (AttendeeTally, BadgeJob, ConnectionTall
                                          ImportBatch, Organizer)
 from conference.organizer import tallies  # noqa: F401  (the triggers that keep those tallies, for create_all)
 from conference.scanner.models import ScanReceipt  # noqa: F401
-from conference.privacy.models import RetiredBadgeCode  # noqa: F401
+from conference.badges.models import RetiredBadgeCode  # noqa: F401
 from conference.circles.models import Circle, CircleMember  # noqa: F401
 from conference.digest.models import DigestDelivery  # noqa: F401
 from conference.followups.models import FollowUp  # noqa: F401

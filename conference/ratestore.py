@@ -1,8 +1,8 @@
 """`local://`: rate-limit counters kept in this process, for the moving-window strategy.
 
-The `limits` package's own `memory://` store starts a timer thread 100 times a second that walks
-every counter of every client to drop old entries; with a few hundred phones scanning, that sweep
-was a fifth of the app's CPU under load (bench/run.py). This store keeps each key's hits as an
+The `limits` package's own `memory://` store runs a timer thread that walks every counter of
+every client to drop old entries, so its cost grows with the number of phones rather than with
+the requests (docs/benchmarks.md measures it). This store keeps each key's hits as an
 ascending list of timestamps and trims a key's expired hits when that key is read or hit, so the
 work is proportional to the request in hand; keys nobody used for a window are dropped by a
 sweep at most once a minute, on a request, not on a thread.

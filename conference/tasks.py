@@ -20,6 +20,8 @@ from flask import Flask, has_app_context
 from huey import Huey
 from huey.storage import RedisStorage, SqliteStorage
 
+from conference.extensions import db
+
 # What enqueueing raises when the queue's storage does not answer.
 QUEUE_ERRORS = (redis.RedisError, sqlite3.Error)
 
@@ -55,7 +57,6 @@ def _in_app_context(func):
     def in_app_context(*args, **kwargs):
         if has_app_context():
             return func(*args, **kwargs)
-        from conference.extensions import db
         with _app.app_context():
             try:
                 return func(*args, **kwargs)

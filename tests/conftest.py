@@ -9,6 +9,7 @@ from sqlalchemy import text
 from conference import create_app
 from conference.config import normalise_database_url
 from conference.extensions import db
+from tests.faults import fail_next_syncs
 
 DATABASE_URL = normalise_database_url(os.environ.get("TEST_DATABASE_URL", "sqlite://"))
 ON_POSTGRES = DATABASE_URL.startswith("postgresql")
@@ -65,6 +66,7 @@ def _schema(tmp_path_factory):
 @pytest.fixture
 def app(tmp_path, _schema):
     app = create_app(test_config(tmp_path))
+    fail_next_syncs(app)
     with app.app_context():
         if not ON_POSTGRES:
             db.create_all()

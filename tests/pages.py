@@ -236,7 +236,7 @@ def _organizer(world: SimpleNamespace, conference) -> None:
     db.session.add_all([organizer, Organizer(conference_id=second.id, email=email)])
     db.session.flush()
     job = BadgeJob(conference_id=conference.id, organizer_id=organizer.id, layout="sheet",
-                   description="All 4 attendees", attendee_ids=str(world.me_id), state="running", total=4, done=1)
+                   description="All 4 attendees", attendee_ids=[world.me_id], state="running", total=4, done=1)
     db.session.add(job)
     from pathlib import Path
     from conference.organizer.importer import keep_upload

@@ -1,6 +1,6 @@
 """The organizer's exports attacked as a curious reader would: re-identifying GraphML nodes from what
 every card shows, undoing "<5" by subtracting one published number from another, and downloading
-the network after deletions (issue 12, items 5, 6 and 7)."""
+the network after deletions."""
 import csv
 import io
 import json

@@ -9,7 +9,7 @@ import pytest
 
 from conference.extensions import db
 from conference.meetings.models import Booking, Huddle, HuddleSeat, Meeting, MeetingSpot, MeetingTime, TableBooking
-from conference.meetings.stats import MeetingCounts, build_figures, meeting_counts, meeting_figures
+from conference.organizer.meeting_stats import MeetingCounts, build_figures, meeting_counts, meeting_figures
 from conference.organizer import snapshots, stats
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer

@@ -164,7 +164,7 @@ def test_progress_is_polled_while_the_job_runs(client, app, registrants):
     conference, people = registrants
     sign_in_organizer(client, make_organizer(conference))
     job = BadgeJob(conference_id=conference.id, layout="sheet", description="All", total=2000, done=350,
-                   state="running", attendee_ids="1", attempts=1)
+                   state="running", attendee_ids=[1], attempts=1)
     db.session.add(job)
     db.session.commit()
     page = client.get(f"/organize/{conference.slug}/badges/{job.id}", headers={"HX-Request": "true"})
@@ -186,7 +186,7 @@ def _age(job: BadgeJob, minutes: int = 10) -> None:
 def test_a_job_whose_worker_died_is_started_again_then_marked_failed(client, app, registrants):
     conference, people = registrants
     sign_in_organizer(client, make_organizer(conference))
-    ids = ",".join(str(p.id) for p in people)
+    ids = [p.id for p in people]
     job = BadgeJob(conference_id=conference.id, layout="sheet", description="All", total=7, done=3,
                    state="running", attendee_ids=ids, attempts=1)
     db.session.add(job)

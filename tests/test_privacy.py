@@ -13,7 +13,7 @@ from conference.badges.codes import display
 from conference.contacts.models import Connection
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest
-from conference.privacy.models import RetiredBadgeCode
+from conference.badges.models import RetiredBadgeCode
 from tests.factories import interest, make_attendee, make_conference, sign_in_as
 from tests.test_join import join_form
 

@@ -1,4 +1,4 @@
-"""Side doors (issue 12, items 8, 9, 10, 12 and 13): who is suggested, what dismissing tells, what a
+"""Side doors: who is suggested, what dismissing tells, what a
 sync answer names, note caps on every merge path, and hostile JSON bodies."""
 import uuid
 
@@ -96,7 +96,7 @@ def test_a_sync_answer_names_nobody_the_scanners_card_would_not(client, crowd):
     assert "Hana Hidden" in client.get("/scan/card", query_string={"code": display(crowd["hidden"].badge_code)}).text
 
 
-# ---- caps hold on the merged result (item 12) ----------------------------------------------
+# ---- caps hold on the merged result ----------------------------------------------
 
 
 def note_of(owner, contact) -> str:
@@ -159,7 +159,7 @@ def test_re_saving_a_note_never_grows_it_past_the_cap(client, pair):
     assert note_of(ana, bea) == "short"
 
 
-# ---- hostile bodies (item 13) --------------------------------------------------------------
+# ---- hostile bodies --------------------------------------------------------------
 
 
 def post_raw(client, body, content_type="application/json"):

@@ -40,7 +40,8 @@ VISIBILITY_CHOICES = [
 
 
 class VisibilityField(RadioField):
-    """Who sees one channel. The on/off switch this replaced posted "y" or nothing: still understood."""
+    """Who sees one channel. An on/off checkbox's "y" or nothing (a page cached on a phone may still
+    send one) is understood as anyone or nobody."""
 
     _SWITCH = {"y": "anyone", "on": "anyone", "true": "anyone", "": "nobody"}
 

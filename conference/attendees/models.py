@@ -20,6 +20,13 @@ ROLES = {
     "other": "Other school leader",
 }
 
+
+
+def role_label(role: str) -> str:
+    """What a person reads for a role key (the key itself for one this release does not know)."""
+    return ROLES.get(role, role)
+
+
 GRADE_BANDS = {
     "prek": "Pre-K / early childhood",
     "elementary": "Elementary (K–5)",
@@ -131,7 +138,7 @@ class Attendee(InterestsMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return role_label(self.role)
 
     @property
     def grade_band_label(self) -> str:

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from conference.attendees.channels import BadChannel, normalise_channel, normalise_email
 from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES, VISIBILITIES, Attendee, Channel
 from conference.attendees.states import STATES
-from conference.badges.codes import new_code
+from conference.badges.operations import new_badge_code
 from conference.errors import DomainError
 from conference.events.models import Conference
 from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.privacy.models import RetiredBadgeCode
 
 
 @dataclass
@@ -135,14 +134,6 @@ def _apply(attendee: Attendee, profile: ProfileInput, cleaned: dict) -> None:
         attendee.meeting_requests = profile.meeting_requests
 
 
-def new_badge_code() -> str:
-    """A random code that no attendee has and no deleted account ever had."""
-    while True:
-        code = new_code()
-        if not db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)):
-            return code
-
-
 def _address_in_use(conference: Conference, email: str) -> bool:
     return db.session.scalar(select(Attendee.id).where(
         Attendee.conference_id == conference.id, Attendee.email == email)) is not None
@@ -200,3 +191,18 @@ def interest_choices(conference: Conference, attendee: Attendee | None = None) -
         select(Interest).where(Interest.conference_id == conference.id,
                                (Interest.retired.is_(False)) | Interest.id.in_(kept))
         .order_by(Interest.position, Interest.name)))
+
+
+def release_unproven_addresses(conference_id: int, emails: list[str]) -> int:
+    """Self-joined profiles holding one of `emails` without having proven it lose the address (it waits
+    as their pending_email): the organizer's registrant of that address gets a profile of their own.
+    Returns how many profiles let an address go."""
+    released = 0
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start:start + 1000]
+        released += db.session.execute(
+            update(Attendee).where(Attendee.conference_id == conference_id, Attendee.email.in_(chunk),
+                                   Attendee.import_batch_id.is_(None), Attendee.email_verified_at.is_(None))
+            .values(pending_email=Attendee.email, email=None)
+            .execution_options(synchronize_session=False)).rowcount
+    return released

@@ -15,3 +15,8 @@ STATES = {
     "MP": "Northern Mariana Islands", "DOD": "DoDEA (overseas military schools)",
     "INTL": "Outside the US",
 }
+
+
+def state_name(code: str) -> str:
+    """The name of a state's code (the code itself for one not in STATES)."""
+    return STATES.get(code, code)

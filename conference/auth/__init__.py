@@ -1,15 +1,15 @@
 """Sign-in: joining signs a device in; a one-time emailed link signs in another."""
 from __future__ import annotations
 
-from functools import wraps
+from functools import cached_property, wraps
 
 from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
-from flask.ctx import _AppCtxGlobals
-
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
+from conference.attendees.models import Attendee
 from conference.extensions import db
+from conference.organizer.models import Organizer
 
 bp = Blueprint("auth", __name__)
 
@@ -46,7 +46,6 @@ def session_viewer() -> tuple[int | None, int]:
 
 def end_every_session(attendee) -> None:
     """Bump the attendee's session version: every cookie signed in before stops working."""
-    from conference.attendees.models import Attendee
     db.session.execute(update(Attendee).where(Attendee.id == attendee.id)
                        .values(session_version=Attendee.session_version + 1))
     db.session.refresh(attendee, ["session_version"])
@@ -68,7 +67,6 @@ def login_required(view):
 
 
 def _signed_in_attendee():
-    from conference.attendees.models import Attendee
     if not has_request_context():
         return None
     attendee_id, version = session_viewer()
@@ -85,24 +83,22 @@ def _signed_in_attendee():
 
 
 def _signed_in_organizer():
-    from conference.organizer.models import Organizer
     organizer_id = session.get("organizer_id") if has_request_context() else None
     return db.session.get(Organizer, organizer_id) if organizer_id else None
 
 
-class Globals(_AppCtxGlobals):
-    """`g.attendee` and `g.organizer`: loaded from the session the first time a request asks, so a
-    route that needs neither (the card, which reads its viewer in its own query) pays nothing."""
+class Globals(Flask.app_ctx_globals_class):
+    """`g.attendee` and `g.organizer`: loaded from the session the first time a request asks (Flask's
+    documented use of app_ctx_globals_class for lazy per-request values), so a route that needs
+    neither (the card, which reads its viewer in its own query) pays nothing."""
 
-    _loaders = {"attendee": _signed_in_attendee, "organizer": _signed_in_organizer}
+    @cached_property
+    def attendee(self):
+        return _signed_in_attendee()
 
-    def __getattr__(self, name: str):
-        loader = self._loaders.get(name)
-        if loader is None:
-            return super().__getattr__(name)
-        value = loader()
-        setattr(self, name, value)
-        return value
+    @cached_property
+    def organizer(self):
+        return _signed_in_organizer()
 
 
 def init_app(app: Flask) -> None:

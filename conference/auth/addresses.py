@@ -7,7 +7,7 @@ waits for the link sent to the new address.
 """
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
@@ -26,21 +26,6 @@ def holder_of(conference_id: int, email: str) -> Attendee | None:
     """The profile in this conference that holds `email` (normalised), if any."""
     return db.session.scalar(select(Attendee).where(Attendee.conference_id == conference_id,
                                                     Attendee.email == email))
-
-
-def release_unproven_addresses(conference_id: int, emails: list[str]) -> int:
-    """Self-joined profiles holding one of `emails` without having proven it lose the address (it waits
-    as their pending_email): the organizer's registrant of that address gets a profile of their own.
-    Returns how many profiles let an address go."""
-    released = 0
-    for start in range(0, len(emails), 1000):
-        chunk = emails[start:start + 1000]
-        released += db.session.execute(
-            update(Attendee).where(Attendee.conference_id == conference_id, Attendee.email.in_(chunk),
-                                   Attendee.import_batch_id.is_(None), Attendee.email_verified_at.is_(None))
-            .values(pending_email=Attendee.email, email=None)
-            .execution_options(synchronize_session=False)).rowcount
-    return released
 
 
 def take_address(attendee: Attendee, email: str) -> bool:

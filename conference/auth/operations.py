@@ -14,6 +14,7 @@ from conference.auth.models import SignInToken
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.extensions import db
+from conference.privacy.operations import data_section, when
 
 
 def _hash(token: str) -> str:
@@ -89,3 +90,12 @@ def redeem_sign_in_token(token: str) -> SignInToken:
             attendee.claimed_at = utcnow()  # an imported registrant claims their profile
     db.session.flush()
     return found
+
+
+@data_section("sign_in_links")
+def sign_in_links_of(attendee: Attendee) -> list[dict]:
+    """The /me/data section of sign-in links sent to `attendee`: when each was made, expires and was used."""
+    tokens = db.session.scalars(select(SignInToken).where(SignInToken.attendee_id == attendee.id)
+                                .order_by(SignInToken.created_at))
+    return [{"created_at": when(t.created_at), "expires_at": when(t.expires_at), "used_at": when(t.used_at)}
+            for t in tokens]

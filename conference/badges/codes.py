@@ -20,6 +20,7 @@ class MalformedCode(ValueError):
 
 
 def new_code() -> str:
+    """A random code of LENGTH characters, each drawn uniformly from ALPHABET."""
     return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
 
 

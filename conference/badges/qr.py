@@ -6,6 +6,14 @@ from functools import lru_cache
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
 
+from conference.badges.codes import display
+from conference.urls import public_url
+
+
+def badge_url(code: str) -> str:
+    """The absolute URL inside a badge's QR code: the card of `code`, on PUBLIC_BASE_URL."""
+    return public_url("contacts.card", code=display(code))
+
 
 def qr_matrix(data: str, border: int = 2) -> list[list[bool]]:
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)

@@ -4,10 +4,9 @@ from flask import abort, current_app, g, redirect, request, url_for
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
-from conference.urls import public_url
 from conference.badges import bp
 from conference.badges.codes import MalformedCode, code_from_scan, display
-from conference.badges.qr import qr_svg
+from conference.badges.qr import badge_url, qr_svg
 from conference.devices import phone_platform
 from conference.extensions import htmx
 from conference.htmx import render
@@ -15,11 +14,6 @@ from conference import ratelimits
 
 # A cookie of its own, not the session: the hint is about this phone, and signing in again clears the session.
 HOME_SCREEN_HINT_COOKIE = "home_screen_hint"
-
-
-def badge_url(code: str) -> str:
-    """The absolute URL inside a badge's QR code."""
-    return public_url("contacts.card", code=display(code))
 
 
 @bp.get("/me/badge")

@@ -14,6 +14,8 @@ from conference.circles.models import Circle, CircleMember
 from conference.contacts.models import Connection
 from conference.contacts.operations import visible_channels
 from conference.errors import DomainError
+from conference.exports.contact_fields import contact_fields
+from conference.exports.vcard import vcards
 from conference.extensions import db
 from conference.privacy.operations import data_section
 
@@ -178,9 +180,6 @@ def handles_of(owner: Attendee, members: list[Connection]) -> Handles:
 
 def circle_vcards(owner: Attendee, circle: Circle) -> str:
     """The circle as one .vcf; each card carries the circle's name as a category (a group in Contacts)."""
-    from conference.exports.contact_fields import contact_fields
-    from conference.exports.vcard import vcards
-
     many = []
     for connection in members_of(circle):
         fields = contact_fields(connection)

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-import re
 
-from flask import abort, g, make_response, redirect, request, url_for
+from flask import abort, g, redirect, request, url_for
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
+from conference.downloads import download, file_slug
 from conference.circles import bp
 from conference.circles.forms import CircleForm, MembersForm
 from conference.circles.operations import (add_members, candidates_for, circle_vcards, circles_for, create_circle,
@@ -103,10 +103,4 @@ def delete(circle_id: int):
 def vcard_file(circle_id: int):
     """The whole circle as one vCard file."""
     circle = _circle(circle_id)
-    response = make_response(circle_vcards(g.attendee, circle))
-    response.mimetype = "text/vcard"
-    response.charset = "utf-8"
-    slug = re.sub(r"[^a-z0-9]+", "-", circle.name.lower()).strip("-")[:60] or "circle"
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}.vcf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(circle_vcards(g.attendee, circle), "text/vcard", f"{file_slug(circle.name, 'circle')}.vcf")

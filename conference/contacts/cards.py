@@ -52,7 +52,7 @@ class Named:
 
 
 @dataclass(frozen=True, slots=True)
-class Event:
+class CardConference:
     """What a card needs of a conference: its name and join link, and whether it has closed."""
 
     name: str
@@ -87,7 +87,7 @@ class Person(InterestsMixin):
 
     id: int
     conference_id: int
-    conference: Event
+    conference: CardConference
     interests: list[InterestRow]
     name: str = ""
     role: str = ""
@@ -210,14 +210,14 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False, version
      meeting_times, c_name, c_slug, c_timezone, closes_on,
      retain_until, s_interests, channels, v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags,
      waiting, saved_me) = row
-    event = Event(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
+    event = CardConference(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
     subject = Person(id=s_id, conference_id=s_conference_id, conference=event,
                      interests=_interests(s_interests), name=name, role=role, school=school or "",
                      district=district or "", state=state or "", hidden=bool(hidden),
                      channels=[ChannelRow(*c) for c in _json(channels)], claimable=bool(claimable),
                      meeting_requests=bool(meeting_requests))
     viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
-                                              conference=Event(vc_name, vc_slug), interests=_interests(v_interests),
-                                              meetings_waiting=waiting or 0)
+                                              conference=CardConference(vc_name, vc_slug),
+                                              interests=_interests(v_interests), meetings_waiting=waiting or 0)
     return Card(code=code, subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
                 saved_me=bool(saved_me), meeting_times=bool(meeting_times))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import DateTime, bindparam, exists, func, select, text
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
-from conference.attendees.models import ROLES, Attendee, Channel
+from conference.attendees.models import Attendee, Channel, role_label
 from conference.contacts.cards import Card, Saved, shown_channels
 from conference.contacts.models import Connection
 from conference.errors import DomainError
@@ -155,7 +155,7 @@ class Listed:
 
     @property
     def role_label(self) -> str:
-        return ROLES.get(self.role, self.role)
+        return role_label(self.role)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from conference.auth import login_required, session_viewer, to_sign_in
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
+from conference.badges.operations import is_retired
 from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.cold import remember_cold_scan, saved_from_badges
@@ -17,7 +18,6 @@ from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.interests.operations import match_between
 from conference.interests.models import Interest
-from conference.privacy.operations import is_retired
 from conference import ratelimits
 from conference.auth.links import send_claim_link
 from conference.tasks import enqueue

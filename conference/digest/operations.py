@@ -10,6 +10,7 @@ from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
+from conference.attendees.channels import channel_display
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
 from conference.contacts.operations import contacts_for
@@ -55,7 +56,6 @@ class SendReport:
 
 def reach_lines(fields: ContactFields) -> list[tuple[str, str]]:
     """('X', 'https://x.com/ana') ...: what the contact shared, as a person would type or tap it."""
-    from conference.attendees.channels import channel_display
     lines = []
     for kind, value in fields.channels.items():
         shown = fields.profile_urls.get(kind) if kind in ("x", "instagram", "linkedin", "bluesky") else None

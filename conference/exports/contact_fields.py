@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from conference.attendees.channels import channel_href
-from conference.attendees.states import STATES
+from conference.attendees.states import state_name
 from conference.contacts.models import Connection
 from conference.contacts.operations import visible_channels
 from conference.interests.operations import match_between
@@ -59,7 +59,7 @@ def contact_fields(connection: Connection) -> ContactFields:
     given, family = split_name(contact.name)
     return ContactFields(
         name=contact.name, given=given, family=family, role=contact.role_label, school=contact.school,
-        district=contact.district, state=STATES.get(contact.state, contact.state), channels=channels,
+        district=contact.district, state=state_name(contact.state), channels=channels,
         profile_urls={k: channel_href(k, v) for k, v in channels.items()
                       if k in ("x", "instagram", "linkedin", "bluesky", "website")},
         note=connection.note, tags=connection.tag_list, shared_interests=match_between(owner, contact).shared,

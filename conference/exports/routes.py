@@ -1,30 +1,17 @@
 from __future__ import annotations
 
-import re
 
-from flask import abort, g, make_response
+from flask import abort, g
 
 from conference.auth import login_required
 from conference.contacts.operations import contacts_for, owned_connection
 from conference.errors import DomainError
+from conference.downloads import download, file_slug
 from conference.exports import bp
 from conference.exports.contact_fields import contact_fields
 from conference.exports.tabular import PHONE_COLUMNS, contact_rows, to_csv
 from conference.exports.vcard import vcard, vcards
 from conference.htmx import render
-
-
-def _download(body: str, mimetype: str, filename: str):
-    response = make_response(body)
-    response.mimetype = mimetype
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "contact"
 
 
 @bp.get("/me/contacts.vcf")
@@ -35,7 +22,7 @@ def all_vcards():
     fields = [contact_fields(c) for c in contacts_for(g.attendee) if not c.removed]
     if not fields:  # an empty .vcf is a 0-byte file the phone can't open: say why instead (the links have no `download`)
         return render("exports/no_contacts.html", status=404)
-    return _download(vcards(fields), "text/vcard", f"{_slug(g.attendee.conference.name)}-contacts.vcf")
+    return download(vcards(fields), "text/vcard", f"{file_slug(g.attendee.conference.name, 'contact')}-contacts.vcf")
 
 
 @bp.get("/me/contacts/<int:connection_id>.vcf")
@@ -46,7 +33,7 @@ def one_vcard(connection_id: int):
         connection = owned_connection(g.attendee, connection_id)
     except DomainError:
         abort(404)
-    return _download(vcard(contact_fields(connection)), "text/vcard", f"{_slug(connection.contact.name if connection.contact else 'removed-attendee')}.vcf")
+    return download(vcard(contact_fields(connection)), "text/vcard", f"{file_slug(connection.contact.name if connection.contact else 'removed-attendee', 'contact')}.vcf")
 
 
 @bp.get("/me/contacts.csv")
@@ -54,4 +41,4 @@ def one_vcard(connection_id: int):
 def csv_file():
     """Every contact as a spreadsheet (Excel, Numbers, Google Sheets)."""
     rows = contact_rows(contact_fields(c) for c in contacts_for(g.attendee))
-    return _download(to_csv(rows, PHONE_COLUMNS), "text/csv", f"{_slug(g.attendee.conference.name)}-contacts.csv")
+    return download(to_csv(rows, PHONE_COLUMNS), "text/csv", f"{file_slug(g.attendee.conference.name, 'contact')}-contacts.csv")

@@ -4,9 +4,9 @@ from flask import abort, g, redirect, request, url_for
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
-from conference.calendars import calendar_response, file_slug
 from conference.contacts.operations import owned_connection
 from conference.devices import phone_platform
+from conference.downloads import download, file_slug
 from conference.errors import DomainError
 from conference.events.operations import local_today
 from conference.extensions import db, htmx
@@ -122,9 +122,9 @@ def calendar():
     """Open follow-ups as iCalendar: to-dos, or (?as=events) all-day reminders for calendar apps."""
     as_events = request.args.get("as") == "events"
     body = to_icalendar(g.attendee, open_follow_ups(g.attendee), as_events=as_events, host=public_host())
-    name = f"{file_slug(g.attendee.conference.name)}-follow-ups{'-reminders' if as_events else ''}.ics"
+    name = f"{file_slug(g.attendee.conference.name, 'conference')}-follow-ups{'-reminders' if as_events else ''}.ics"
     # An iPhone opens calendar events shown inline in its Calendar ("Add all"); as an attachment they
     # only land in Files. Everywhere else the link's `download` saves the file.
-    response = calendar_response(body, name, inline=as_events and phone_platform() == "ios")
+    response = download(body, "text/calendar", name, inline=as_events and phone_platform() == "ios")
     response.vary.add("User-Agent")
     return response

@@ -6,7 +6,7 @@ from flask import abort, g, redirect, request, url_for
 from conference import ratelimits
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
-from conference.calendars import calendar_response, file_slug
+from conference.downloads import download, file_slug
 from conference.devices import phone_platform
 from conference.events.operations import local_time
 from conference.extensions import db, htmx
@@ -34,7 +34,7 @@ def calendar_status(attendee) -> dict:
 def _one_item(entry, name: str):
     body = to_icalendar(g.attendee.conference, [entry], name=g.attendee.conference.name)
     # An iPhone opens an event shown inline in its Calendar ("Add"); as an attachment it lands in Files.
-    response = calendar_response(body, f"{file_slug(name)}.ics", inline=phone_platform() == "ios")
+    response = download(body, "text/calendar", f"{file_slug(name, 'meeting')}.ics", inline=phone_platform() == "ios")
     response.vary.add("User-Agent")
     return response
 
@@ -69,7 +69,8 @@ def feed(token: str):
     entries = schedule_entries(owner, public_host(), schedule_url(), signed_in=False)
     body = to_icalendar(owner.conference, entries, name=f"Meetings · {owner.conference.name}", refresh=FEED_REFRESH)
     # Calendar apps poll: a few minutes of caching on the phone, none on a shared proxy.
-    response = calendar_response(body, "meetings.ics", inline=True, cache="private, max-age=300")
+    response = download(body, "text/calendar", "meetings.ics", inline=True)
+    response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["X-Robots-Tag"] = "noindex"
     response.headers["Referrer-Policy"] = "no-referrer"
     return response

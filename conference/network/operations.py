@@ -69,11 +69,15 @@ def conference_facts(conference_id: int) -> ConferenceFacts:
     return ConferenceFacts(rows[0].low, rows[0].high, frozenset(r.id for r in rows if r.id is not None))
 
 
+def _early_career(person: Attendee) -> bool:
+    """A principal or assistant principal in their first EARLY_CAREER_YEARS in the role."""
+    return (person.role in LEADER_ROLES and person.years_in_role is not None
+            and person.years_in_role < EARLY_CAREER_YEARS)
+
+
 def _is_mentee(person: Attendee, mentoring: frozenset[int]) -> bool:
     """Aspiring or early-career, or asked for mentoring."""
-    if person.role in ("aspiring_principal", "teacher_leader"):
-        return True
-    if person.role in LEADER_ROLES and person.years_in_role is not None and person.years_in_role < EARLY_CAREER_YEARS:
+    if person.role in ("aspiring_principal", "teacher_leader") or _early_career(person):
         return True
     return any(ai.seeks and ai.interest_id in mentoring for ai in person.interests)
 
@@ -244,7 +248,7 @@ def _article(noun: str) -> str:
 
 
 def _my_stage_label(me: Attendee) -> str:
-    if me.role in LEADER_ROLES and me.years_in_role is not None and me.years_in_role < EARLY_CAREER_YEARS:
+    if _early_career(me):
         return f"early-career {me.role_label.lower()}"
     return me.role_label.lower()
 

@@ -30,7 +30,7 @@ def _forbidden(conference=None):
 
 
 def organizer_required(view):
-    """For /organize/<slug>/...: sets g.conference and g.console (this person's organizer row there).
+    """For /organize/<slug>/...: sets g.conference and g.conference_organizer (this person's organizer row there).
 
     Signed out: to sign-in. An attendee, or an organizer of another conference: 403.
     """
@@ -39,9 +39,9 @@ def organizer_required(view):
         if g.organizer is None and g.attendee is None:
             return _to_sign_in()
         conference = conference_by_slug(slug) or abort(404)
-        console = organizer_of(g.organizer.email, conference) if g.organizer is not None else None
-        if console is None:
+        here = organizer_of(g.organizer.email, conference) if g.organizer is not None else None
+        if here is None:
             return _forbidden(conference)
-        g.conference, g.console = conference, console
+        g.conference, g.conference_organizer = conference, here
         return view(conference, *args, **kwargs)
     return wrapped

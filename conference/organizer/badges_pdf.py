@@ -14,7 +14,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
-from conference.attendees.states import STATES
+from conference.attendees.states import state_name
 from conference.badges.codes import display
 import qrcode
 from qrcode.constants import ERROR_CORRECT_M
@@ -164,7 +164,7 @@ def layout(badge: BadgeData) -> BadgeLayout:
     name_room = BADGE_H - PAD - (conference.leading + 4 if conference.lines else 0) - NAME_GAP - qr_top
     column = qr_top - PAD
     role = fit(badge.role, BOLD, text_width, 13, 8, 13 * 1.15 * 2)
-    state = fit(STATES.get(badge.state, badge.state), REGULAR, text_width, 11, 7.5, 11 * 1.15)
+    state = fit(state_name(badge.state), REGULAR, text_width, 11, 7.5, 11 * 1.15)
     school_room = column - role.height - state.height - 10
     return BadgeLayout(conference=conference, name=fit(badge.name, BOLD, name_width, 30, 10, name_room),
                        role=role, school=fit(badge.school, REGULAR, text_width, 12, 7.5, min(school_room, 45)),
@@ -173,8 +173,8 @@ def layout(badge: BadgeData) -> BadgeLayout:
 
 def badge_matrix(url: str) -> list[list[bool]]:
     """The QR modules for a printed badge: the same data and error correction as the phone badge
-    (conference.badges.qr), with a fixed mask pattern. Any mask decodes the same; trying all eight
-    for the best-looking one was 85% of the time of a 2,000-badge PDF."""
+    (conference.badges.qr), with a fixed mask pattern. Any mask decodes the same, and choosing the
+    best-looking of all eight would cost most of the time of a large PDF."""
     qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK_PATTERN)
     qr.add_data(url)
     qr.make(fit=True)

@@ -16,7 +16,7 @@ from conference.organizer import bp, tallies
 from conference.attendees.models import ROLES
 from conference.organizer.import_columns import FIELDS
 from conference.organizer.importer import import_registrants, options_from_text, preview_import, read_table
-from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
+from conference.organizer.jobs import badge_data, card_url_template, choose_attendees
 from conference.organizer.badges_pdf import write_badges
 from conference.organizer.models import LAYOUTS
 from conference.organizer.operations import create_conference, create_organizer
@@ -146,7 +146,7 @@ def badges_pdf_command(slug: str, out: Path | None, layout: str, batch_id: int |
     except DomainError as error:
         raise click.ClickException(error.message) from None
     out = out or Path(f"badges-{conference.slug}.pdf")
-    template = public_url("contacts.card", base_url, code=CODE_SLOT)
+    template = card_url_template(base_url)
     badges = badge_data(conference, ids, template)
     with click.progressbar(length=len(badges), label=f"{description}: {len(badges):,} badges",
                            file=sys.stderr) as bar:

@@ -16,7 +16,7 @@ from conference.contacts.models import Connection
 from conference.events.models import Conference
 from conference.extensions import db
 from conference.organizer.disclosure import COMPLEMENT, SMALL, group_label, role_groups
-from conference.meetings.stats import MeetingFigures
+from conference.organizer.meeting_stats import MeetingFigures
 from conference.organizer.stats import Dashboard, HourCount
 
 FORMAT = "pln-connect-organizer-figures"
@@ -136,8 +136,8 @@ def graphml(conference: Conference) -> Iterator[str]:
 
 
 def _tuples(stmt) -> list[tuple]:
-    """Every row as a plain tuple. On PostgreSQL straight from the driver's cursor: for 400,000 edges
-    that is a third of the time SQLAlchemy's Core rows take (and a tenth of ORM rows')."""
+    """Every row as a plain tuple. On PostgreSQL straight from the driver's cursor: a whole network's
+    edges are read without building a SQLAlchemy row for each."""
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         return [tuple(row) for row in connection.execute(stmt).all()]
@@ -151,7 +151,7 @@ def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     """Nodes (id, role group) and edges (owner, contact) between registrants of this conference."""
     people = _tuples(select(Attendee.id, Attendee.role).where(Attendee.conference_id == conference.id))
     # A contact who deleted their account (contact_id NULL) is no node, so no edge either (and the
-    # check below keeps out anyone who is not a registrant here, without joining 400,000 rows).
+    # check below keeps out anyone who is not a registrant here, without a join over every connection).
     edges = _tuples(select(Connection.owner_id, Connection.contact_id)
                     .where(Connection.conference_id == conference.id, Connection.contact_id.is_not(None)))
     role_of = dict(people)

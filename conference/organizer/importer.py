@@ -15,8 +15,8 @@ from sqlalchemy import delete, insert, select, update
 
 from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import ROLES, Attendee, name_keys
-from conference.auth.addresses import release_unproven_addresses
-from conference.badges.codes import ALPHABET, LENGTH
+from conference.attendees.operations import release_unproven_addresses
+from conference.badges.operations import fresh_codes
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
@@ -39,6 +39,10 @@ class ImportOptions:
     columns: dict[int, str] = field(default_factory=dict)   # column index -> field, or "" for not used
     default_role: str = ""   # the role of rows whose role is missing or unknown; "" leaves them out
 
+    def __post_init__(self):
+        if self.default_role not in ROLES:  # e.g. a role an older release knew: rows without one are left out
+            self.default_role = ""
+
     def to_json(self) -> dict:
         return {"columns": {str(i): f for i, f in sorted(self.columns.items())}, "default_role": self.default_role}
 
@@ -46,8 +50,7 @@ class ImportOptions:
     def from_json(cls, value: dict | None) -> ImportOptions:
         value = value or {}
         columns = {int(i): f for i, f in (value.get("columns") or {}).items() if str(i).isdigit()}
-        role = value.get("default_role") or ""
-        return cls(columns, role if role in ROLES else "")
+        return cls(columns, value.get("default_role") or "")
 
 
 @dataclass
@@ -532,22 +535,6 @@ def options_from_text(header: list[str], pairs: list[str], default_role: str = "
     return ImportOptions(columns, default_role)
 
 
-def _code() -> str:
-    """A badge code as conference.badges.codes.new_code makes it (60 random bits), a dozen times faster:
-    32 divides 256, so each byte's low five bits are uniform."""
-    return "".join(ALPHABET[byte & 31] for byte in secrets.token_bytes(LENGTH))
-
-
-def _fresh_codes(count: int) -> list[str]:
-    """`count` distinct badge codes, none of them a deleted account's (those never come back)."""
-    from conference.privacy.models import RetiredBadgeCode
-    codes: set[str] = set()
-    while len(codes) < count:
-        codes.update(_code() for _ in range(count - len(codes)))
-        codes -= set(db.session.scalars(select(RetiredBadgeCode.code).where(RetiredBadgeCode.code.in_(codes))))
-    return list(codes)
-
-
 def _with_defaults(table, rows: list[dict]) -> list[dict]:
     """Rows with every column's Python-side default filled in (COPY skips SQLAlchemy's defaults)."""
     missing = [c for c in table.columns if c.name not in rows[0] and not c.primary_key and c.default is not None]
@@ -576,7 +563,7 @@ def _bulk_insert(model, rows: list[dict]) -> None:
 def _insert_new(conference: Conference, rows: list[_Row], batch_id: int,
                 progress: Callable[[int], None] | None) -> None:
     """New registrants in bulk: attendees with fresh badge codes, then their interests."""
-    codes = _fresh_codes(len(rows))
+    codes = fresh_codes(len(rows))
     now = utcnow()
     values = []
     for row, code in zip(rows, codes):

@@ -15,7 +15,7 @@ from flask import current_app
 from huey import crontab
 from sqlalchemy import select, update
 
-from conference.attendees.models import ROLES, Attendee
+from conference.attendees.models import Attendee, role_label
 from conference.badges.codes import display
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
@@ -24,11 +24,17 @@ from conference.files.operations import expired_files, is_available, store_file
 from conference.names import family_initial, family_sort_key
 from conference.organizer.badges_pdf import BadgeData, write_badges
 from conference.urls import public_url
-from conference.organizer.models import LAYOUTS, BadgeJob, ImportBatch, Organizer
+from conference.organizer.models import IN_PROGRESS, LAYOUTS, BadgeJob, ImportBatch, Organizer
 from conference.privacy.operations import delete_files
 from conference.tasks import QUEUE_ERRORS, periodic_task, task
 
 CODE_SLOT = "CODE"
+
+
+def card_url_template(base: str | None = None) -> str:
+    """A badge's card URL with CODE_SLOT for the code, on PUBLIC_BASE_URL (or an operator's `base`):
+    built once for a whole PDF, the same inside a request, a task or a command."""
+    return public_url("contacts.card", base, code=CODE_SLOT)
 MAX_BADGES = 25_000
 MAX_ATTEMPTS = 3
 PROGRESS_EVERY = 50  # badges between two progress writes (each one also says the worker is alive)
@@ -82,7 +88,7 @@ def create_badge_job(conference: Conference, organizer: Organizer | None, layout
     if layout not in LAYOUTS:
         raise DomainError("Choose a layout: sheets of six, or single badges.", field="layout")
     job = BadgeJob(conference_id=conference.id, organizer_id=organizer.id if organizer else None, layout=layout,
-                   description=description, attendee_ids=",".join(map(str, ids)), total=len(ids))
+                   description=description, attendee_ids=list(ids), total=len(ids))
     db.session.add(job)
     db.session.flush()
     return job
@@ -96,7 +102,7 @@ def badge_data(conference: Conference, ids: list[int], url_template: str) -> lis
         for row in db.session.execute(select(Attendee.id, Attendee.name, Attendee.role, Attendee.school,
                                              Attendee.state, Attendee.badge_code)
                                       .where(Attendee.conference_id == conference.id, Attendee.id.in_(chunk))):
-            found[row.id] = BadgeData(name=row.name, role=ROLES.get(row.role, row.role), school=row.school,
+            found[row.id] = BadgeData(name=row.name, role=role_label(row.role), school=row.school,
                                       state=row.state, code=row.badge_code,
                                       url=url_template.replace(CODE_SLOT, display(row.badge_code)),
                                       conference=conference.name, attendee_id=row.id)
@@ -181,14 +187,14 @@ def launch(job: BadgeJob, url_template: str) -> None:
 
 def is_stalled(job: BadgeJob) -> bool:
     """A job whose worker went away (killed mid-way) stops updating its row."""
-    return job.state in ("queued", "running") and utcnow() - job.updated_at > stalled_after()
+    return job.in_progress and utcnow() - job.updated_at > stalled_after()
 
 
 def recover_stalled() -> int:
     """Start stalled jobs again (until MAX_ATTEMPTS runs), mark the rest failed; returns how many restarted."""
     cutoff = utcnow() - stalled_after()
     stalled = list(db.session.scalars(select(BadgeJob).where(
-        BadgeJob.state.in_(("queued", "running")), BadgeJob.updated_at < cutoff)))
+        BadgeJob.state.in_(IN_PROGRESS), BadgeJob.updated_at < cutoff)))
     restarted = []
     for job in stalled:
         if job.attempts >= MAX_ATTEMPTS:
@@ -203,7 +209,7 @@ def recover_stalled() -> int:
         if not changed:
             restarted = [j for j in restarted if j is not job]
     db.session.commit()
-    url_template = public_url("contacts.card", code=CODE_SLOT)  # on PUBLIC_BASE_URL, outside any request
+    url_template = card_url_template()
     for job in restarted:
         make_badge_pdf(job.id, url_template)
     return len(restarted)

@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 
 JOB_STATES = ("queued", "running", "done", "failed")
+IN_PROGRESS = ("queued", "running")  # a job waiting for a worker or being made
 LAYOUTS = {"sheet": "4 × 3 in inserts, six to a US Letter page", "single": "One 4 × 3 in badge a page (badge printer)"}
 
 
@@ -73,8 +74,8 @@ class BadgeJob(db.Model):
     organizer_id: Mapped[int | None] = mapped_column(ForeignKey("organizer.id", ondelete="SET NULL"))
     layout: Mapped[str] = mapped_column(String(8), default="sheet")
     description: Mapped[str] = mapped_column(String(200), default="")
-    # The chosen attendees as comma-separated ids, fixed when the job is made.
-    attendee_ids: Mapped[str] = mapped_column(Text, default="")
+    # The chosen attendees' ids in badge order (a JSON list), fixed when the job is made.
+    attendee_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(8), default="queued")
     total: Mapped[int] = mapped_column(default=0)
     done: Mapped[int] = mapped_column(default=0)
@@ -89,7 +90,12 @@ class BadgeJob(db.Model):
 
     @property
     def ids(self) -> list[int]:
-        return [int(i) for i in self.attendee_ids.split(",") if i]
+        return [int(i) for i in self.attendee_ids or []]
+
+    @property
+    def in_progress(self) -> bool:
+        """Waiting for a worker or being made."""
+        return self.state in IN_PROGRESS
 
     @property
     def percent(self) -> int:

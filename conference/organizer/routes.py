@@ -1,18 +1,18 @@
 from __future__ import annotations
 
-import io
 import json
 import re
 
-from flask import (abort, current_app, g, make_response, redirect, request, send_file,
+from flask import (abort, current_app, g, redirect, request,
                    url_for)
 from sqlalchemy import and_, false, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from conference.attendees.models import ROLES, Attendee
+from conference.attendees.models import Attendee
 from conference.auth.links import send_claim_links
 from conference.auth.operations import issue_organizer_token
 from conference.urls import public_url
+from conference.downloads import download
 from conference.errors import DomainError
 from conference.exports.tabular import to_csv
 from conference.extensions import csrf, db
@@ -24,8 +24,7 @@ from conference.organizer import bp
 from conference.organizer import charts, exporters, jobs, snapshots, stats
 from conference.organizer.access import organizer_required, organizer_signed_in
 from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportChoicesForm, ImportForm, InterestForm,
-                                        InviteForm, SettingsForm)
-from conference.organizer.forms import merge_error as _merge
+                                        InviteForm, SettingsForm, merge_error)
 from conference.organizer.import_columns import FIELDS
 from conference.organizer.importer import (DEFAULT_MAX_BYTES, ImportOptions, choose_columns, discard_upload,
                                            import_batches, import_registrants, keep_upload, preview_import,
@@ -39,17 +38,6 @@ PAGE_SIZE = 50
 INVITE_MINUTES = 3 * 24 * 60  # an invitation may wait in an inbox over a weekend
 
 
-def _download(body, mimetype: str, filename: str):
-    response = make_response(body)
-    response.mimetype = mimetype
-    response.charset = "utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _card_url_template() -> str:
-    return public_url("contacts.card", code=jobs.CODE_SLOT)
 
 
 @bp.get("/")
@@ -87,7 +75,7 @@ def settings(conference):
             return redirect(url_for("organizer.settings", slug=conference.slug, saved=1), 303)
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     status = 422 if form.errors or form.form_errors else 200
     return render("organizer/settings.html", "settings_form", status=status, form=form, conference=conference,
                   saved=bool(request.args.get("saved")))
@@ -119,7 +107,7 @@ def add_interest_view(conference):
                             303)
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     return _interests_page(conference, add_form=form, status=422)
 
 
@@ -164,18 +152,18 @@ def organizers(conference):
     form = InviteForm()
     if form.validate_on_submit():
         try:
-            organizer = create_organizer(conference, form.email.data, invited_by=g.console)
+            organizer = create_organizer(conference, form.email.data, invited_by=g.conference_organizer)
             token = issue_organizer_token(organizer, INVITE_MINUTES, url_for("organizer.dashboard", slug=conference.slug))
             db.session.commit()
             send_mail(organizer.email, f"You're invited to organize {conference.name} on PLN Connect",
-                      f"Hello,\n\n{g.console.email} invited you to organize {conference.name} on PLN Connect.\n\n"
+                      f"Hello,\n\n{g.conference_organizer.email} invited you to organize {conference.name} on PLN Connect.\n\n"
                       f"Open this link to sign in to the organizer console:\n\n"
                       f"{public_url('auth.confirm', token=token)}\n\nIt works once, for 3 days. Later, sign in "
                       f"any time at {public_url('auth.request_link')} with this email.\n")
             return redirect(url_for("organizer.organizers", slug=conference.slug, invited=organizer.email), 303)
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     status = 422 if form.errors or form.form_errors else 200
     return render("organizer/organizers.html", "invite_form", status=status, conference=conference, form=form,
                   organizers=organizers_of(conference), invited=request.args.get("invited"))
@@ -248,7 +236,7 @@ def import_view(conference):
         form.file.errors = ["Choose the CSV file with your registrants."]
         return render("organizer/import.html", "import_area", status=422, form=form, **context)
     try:
-        kept = keep_upload(conference, g.console, upload.filename, upload.read(limit + 1), max_bytes=limit)
+        kept = keep_upload(conference, g.conference_organizer, upload.filename, upload.read(limit + 1), max_bytes=limit)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -279,8 +267,7 @@ def import_preview(conference, token: str):
             db.session.commit()
             return redirect(url_for("organizer.import_view", slug=conference.slug), 303)
         changed = form.changed_columns(request.form)
-        role = form.default_role.data if form.default_role.data in ROLES else ""
-        chosen = ImportOptions({} if action == "reset" else {**options.columns, **changed}, role)
+        chosen = ImportOptions({} if action == "reset" else {**options.columns, **changed}, form.default_role.data or "")
         if action == "import" and chosen == options:
             try:
                 take_upload(conference, token)
@@ -288,7 +275,7 @@ def import_preview(conference, token: str):
                 db.session.rollback()
                 return _upload_gone(conference, error.message)
             try:
-                result = import_registrants(conference, upload.data, filename=upload.filename, organizer=g.console,
+                result = import_registrants(conference, upload.data, filename=upload.filename, organizer=g.conference_organizer,
                                             max_bytes=limit, options=options)
                 db.session.commit()
             except DomainError as error:
@@ -342,13 +329,13 @@ def badges(conference):
             batch_id = int(form.batch_id.data) if (form.batch_id.data or "").isdigit() else None
             ids, description = jobs.choose_attendees(conference, form.which.data, batch_id, form.letter_from.data,
                                                      form.letter_to.data, form.ids.data)
-            job = jobs.create_badge_job(conference, g.console, form.layout.data, ids, description)
+            job = jobs.create_badge_job(conference, g.conference_organizer, form.layout.data, ids, description)
             db.session.commit()
-            jobs.launch(job, _card_url_template())
+            jobs.launch(job, jobs.card_url_template())
             return redirect(url_for("organizer.badge_job", slug=conference.slug, job_id=job.id), 303)
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     status = 422 if form.errors or form.form_errors else 200
     return _badge_page(conference, form, status)
 
@@ -377,10 +364,7 @@ def badge_pdf(conference, job_id: int):
     if data is None:
         abort(404)
     name = f"badges-{conference.slug}-{job.id}-{job.layout}.pdf"
-    response = send_file(io.BytesIO(data), mimetype="application/pdf", as_attachment=True, download_name=name,
-                         max_age=0)
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(data, "application/pdf", name)
 
 
 @bp.get("/<slug>/exports")
@@ -399,7 +383,7 @@ def _stem(conference) -> str:
 def figures_csv(conference):
     """The dashboard's figures as CSV (one long table), as fresh as the dashboard's."""
     rows = exporters.figures_rows(conference, snapshots.current_dashboard(conference))
-    return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-figures.csv")
+    return download(to_csv(rows), "text/csv", f"{_stem(conference)}-figures.csv")
 
 
 @bp.get("/<slug>/figures.json")
@@ -408,7 +392,7 @@ def figures_json(conference):
     """The dashboard's figures as JSON (fields in docs/organizer-exports.md)."""
     body = json.dumps(exporters.figures_json(conference, snapshots.current_dashboard(conference)), ensure_ascii=False,
                       indent=1)
-    return _download(body, "application/json", f"{_stem(conference)}-figures.json")
+    return download(body, "application/json", f"{_stem(conference)}-figures.json")
 
 
 @bp.get("/<slug>/connections-per-hour.csv")
@@ -416,7 +400,7 @@ def figures_json(conference):
 def hours_csv(conference):
     """Connections saved in each hour, in the venue's time zone and in UTC."""
     rows = exporters.hours_rows(conference, stats.connections_per_hour(conference))
-    return _download(to_csv(rows), "text/csv", f"{_stem(conference)}-connections-per-hour.csv")
+    return download(to_csv(rows), "text/csv", f"{_stem(conference)}-connections-per-hour.csv")
 
 
 @bp.get("/<slug>/network.graphml")
@@ -424,7 +408,5 @@ def hours_csv(conference):
 def network(conference):
     """The anonymised network for researchers: random ids made for this download only."""
     body = exporters.graphml(conference)  # queries done; the text streams without the database
-    return _download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
+    return download(body, "application/graphml+xml", f"{_stem(conference)}-network.graphml")
 
-
-from conference.organizer import cli  # noqa: E402,F401  (registers the flask commands on bp)

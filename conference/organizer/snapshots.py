@@ -18,7 +18,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
-from conference.meetings import stats as meeting_stats
+from conference.organizer import meeting_stats
 from conference.organizer import disclosure, stats, tallies
 from conference.organizer.models import DashboardSnapshot
 from conference.tasks import QUEUE_ERRORS, task

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import case, func, select
 
 from conference.attendees.models import ROLES, Attendee
-from conference.attendees.states import STATES
+from conference.attendees.states import state_name
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.meetings.stats import MeetingFigures, meeting_figures
+from conference.organizer.meeting_stats import MeetingFigures, meeting_figures
 from conference.organizer import tallies
 from conference.organizer.disclosure import Count, protect, role_groups, role_pair_blocks
 from conference.organizer.models import AttendeeTally
@@ -113,7 +113,7 @@ class Dashboard:
     states: list[StateFigure]
     gaps: list[InterestFigure] = field(default_factory=list)
     no_state: int = 0          # registrants who gave no state (not shown; part of the states' total)
-    meetings: MeetingFigures | None = None   # meeting in person (conference/meetings/stats.py)
+    meetings: MeetingFigures | None = None   # meeting in person (conference/organizer/meeting_stats.py)
 
     @property
     def states_represented(self) -> int:
@@ -262,7 +262,7 @@ def build_states(counts: dict[str, int]) -> list[StateFigure]:
         merged[code or ""] = merged.get(code or "", 0) + n
     counts = merged
     protected = protect(counts, [list(counts)])
-    figures = [StateFigure(code, STATES.get(code, code), protected[code]) for code in counts if code]
+    figures = [StateFigure(code, state_name(code), protected[code]) for code in counts if code]
     return sorted(figures, key=lambda f: (f.people.order, f.name))
 
 

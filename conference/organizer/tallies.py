@@ -1,7 +1,7 @@
 """Running counts behind the dashboard: connections by hour and roles, contacts saved per attendee.
 
-Counting 400,000 connections on every refresh took longer than the dashboard may take, so the
-database keeps the counts itself. Triggers on `connection` (insert, delete, a contact removed by
+Counting a large conference's connections on every refresh would take longer than the dashboard
+may take (docs/benchmarks.md), so the database keeps the counts itself. Triggers on `connection` (insert, delete, a contact removed by
 account deletion, a changed time) and on `attendee` (a changed role, a deleted account) add rows of
 +1 and -1 to `connection_tally` and `attendee_tally`: every path that changes connections is
 counted (saves, scan syncs, removals, account and retention deletions, imports, plain SQL), and

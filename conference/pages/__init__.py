@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, url_for
 from sqlalchemy import select
 
+from conference.auth.forms import ConfirmForm
 from conference.events.models import Conference
 from conference.events.operations import is_closed
 from conference.extensions import db
@@ -34,7 +35,6 @@ def me():
     """The 'More' destination: profile, exports, sign out."""
     if g.attendee is None:
         return redirect(url_for("auth.request_link", next="/me"))
-    from conference.auth.forms import ConfirmForm
     return render("pages/more.html", signout_form=ConfirmForm())
 
 

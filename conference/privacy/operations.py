@@ -7,15 +7,15 @@ from typing import Any
 from sqlalchemy import Table, delete, func, select, update
 
 from conference.attendees.models import Attendee
-from conference.auth.models import SignInToken
 from conference.badges.codes import display
+from conference.badges.models import RetiredBadgeCode
 from conference.contacts.models import Connection
 from conference.contacts.operations import contacts_for
 from conference.events.models import utcnow
+from conference.exports.contact_fields import contact_fields
 from conference.extensions import db
 from conference.files.models import GeneratedFile
 from conference.files.operations import files_naming
-from conference.privacy.models import RetiredBadgeCode
 
 # Other domains add what they hold about a person (follow-ups, circles ...):
 # DATA_SECTIONS["followups"] = lambda attendee: [...]  (plain JSON values)
@@ -30,13 +30,13 @@ def data_section(name: str):
     return register
 
 
-def _when(moment) -> str | None:
+def when(moment) -> str | None:
+    """A stored (UTC) moment as the download writes it."""
     return moment.isoformat(timespec="seconds") + "Z" if moment else None
 
 
 def my_data(attendee: Attendee) -> dict:
     """What the app holds about `attendee`, as plain JSON values (their own contacts included)."""
-    from conference.exports.contact_fields import contact_fields
     conference = attendee.conference
     contacts = []
     for connection in contacts_for(attendee):
@@ -45,22 +45,20 @@ def my_data(attendee: Attendee) -> dict:
             "name": fields.name, "removed": connection.removed, "role": fields.role, "school": fields.school,
             "district": fields.district, "state": fields.state, "channels": fields.channels,
             "shared_interests": fields.shared_interests, "note": connection.note, "tags": connection.tag_list,
-            "saved_at": _when(connection.created_at), "updated_at": _when(connection.updated_at)})
+            "saved_at": when(connection.created_at), "updated_at": when(connection.updated_at)})
     saved_by = db.session.scalar(select(func.count()).select_from(Connection)
                                  .where(Connection.contact_id == attendee.id)) or 0
-    tokens = db.session.scalars(select(SignInToken).where(SignInToken.attendee_id == attendee.id)
-                                .order_by(SignInToken.created_at))
     data = {
-        "exported_at": _when(utcnow()),
+        "exported_at": when(utcnow()),
         "conference": {"name": conference.name, "slug": conference.slug, "dates": conference.dates_label},
         "profile": {
             "name": attendee.name, "email": attendee.email, "role": attendee.role_label,
             # An address waiting for its link to be opened (a change of email, or the one a
             # provisional profile joined with); the date a link to `email` was opened.
-            "pending_email": attendee.pending_email, "email_verified_at": _when(attendee.email_verified_at),
+            "pending_email": attendee.pending_email, "email_verified_at": when(attendee.email_verified_at),
             "school": attendee.school, "district": attendee.district, "state": attendee.state,
             "grade_band": attendee.grade_band_label, "years_in_role": attendee.years_in_role,
-            "badge_code": display(attendee.badge_code), "joined_at": _when(attendee.joined_at),
+            "badge_code": display(attendee.badge_code), "joined_at": when(attendee.joined_at),
             "hidden_from_suggestions_and_signed_out_card": attendee.hidden,
         },
         "interests": [{"name": ai.interest.name, "can_help": ai.offers, "looking_for": ai.seeks}
@@ -69,17 +67,10 @@ def my_data(attendee: Attendee) -> dict:
                      for c in attendee.channels],
         "contacts": contacts,
         "people_who_saved_me": saved_by,
-        "sign_in_links": [{"created_at": _when(t.created_at), "expires_at": _when(t.expires_at),
-                           "used_at": _when(t.used_at)} for t in tokens],
     }
     for name, section in DATA_SECTIONS.items():
         data[name] = section(attendee)
     return data
-
-
-def is_retired(code: str) -> bool:
-    """True if `code` belonged to an account that was deleted."""
-    return db.session.scalar(select(RetiredBadgeCode.id).where(RetiredBadgeCode.code == code)) is not None
 
 
 def delete_with_dependents(table: Table, condition) -> None:

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import json
-import re
 
-from flask import g, make_response, redirect, render_template, url_for
+from flask import g, redirect, render_template, url_for
 
 from conference.auth import login_required, sign_out
+from conference.downloads import download, file_slug
 from conference.extensions import db
 from conference.htmx import render
 from conference.privacy import bp
@@ -31,12 +31,8 @@ def data():
 def data_json():
     """Everything the app holds about me, as one JSON file."""
     body = json.dumps(my_data(g.attendee), ensure_ascii=False, indent=2)
-    name = re.sub(r"[^a-z0-9]+", "-", g.attendee.conference.name.lower()).strip("-")[:60] or "pln-connect"
-    response = make_response(body)
-    response.mimetype = "application/json"
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}-my-data.json"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    name = file_slug(g.attendee.conference.name, "pln-connect")
+    return download(body, "application/json", f"{name}-my-data.json")
 
 
 @bp.route("/me/delete", methods=["GET", "POST"])

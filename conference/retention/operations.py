@@ -15,12 +15,14 @@ from sqlalchemy import exists, func, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from conference.attendees.models import Attendee
+from conference.badges.models import RetiredBadgeCode
 from conference.events.models import Conference, utcnow
 from conference.events.operations import local_today, long_date
 from conference.extensions import db
 from conference.files.operations import files_naming
 from conference.mail import deliver
-from conference.privacy.models import RetiredBadgeCode
+from conference.organizer.exporters import figures_json
+from conference.organizer.stats import dashboard
 from conference.privacy.operations import delete_files, delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
 from conference.urls import public_url
@@ -53,31 +55,10 @@ def record_for(conference: Conference) -> RetentionRecord:
     return record
 
 
-def organizer_figures(conference: Conference) -> dict:
-    """The figures an organizer exports (every dashboard aggregate), as JSON-ready data."""
-    try:
-        from conference.organizer.exporters import figures_json
-        from conference.organizer.stats import dashboard
-    except ImportError:  # pragma: no cover  (an install without the organizer console)
-        return basic_figures(conference)
-    return figures_json(conference, dashboard(conference))
-
-
-def basic_figures(conference: Conference) -> dict:
-    """Counts of attendees, connections and attendees per role."""
-    from conference.contacts.models import Connection
-    per_role = dict(db.session.execute(select(Attendee.role, func.count()).where(
-        Attendee.conference_id == conference.id).group_by(Attendee.role)).all())
-    return {"format": "pln-connect-basic-figures", "conference": {"slug": conference.slug, "name": conference.name},
-            "attendees": sum(per_role.values()), "attendees_per_role": per_role,
-            "connections": db.session.scalar(select(func.count()).select_from(Connection).where(
-                Connection.conference_id == conference.id)) or 0}
-
-
 def save_figures(conference: Conference, now: datetime | None = None) -> RetentionRecord:
     """Store the organizer's figures as they are now (kept after the attendees are deleted)."""
     record = record_for(conference)
-    record.figures = organizer_figures(conference)
+    record.figures = figures_json(conference, dashboard(conference))
     record.figures_saved_at = now or utcnow()
     db.session.flush()
     return record

@@ -10,13 +10,13 @@ from sqlalchemy.orm import noload
 
 from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
+from conference.badges.operations import retired_among
 from conference.contacts.models import Connection
 from conference.contacts.operations import NOTE_LIMIT, check_can_save, clean_note, insert_on_conflict, name_on_scan
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import closed_message, is_closed
 from conference.extensions import db
-from conference.privacy.models import RetiredBadgeCode
 from conference.scanner.models import ScanReceipt
 
 MAX_BATCH = 500
@@ -261,7 +261,7 @@ def sync_scans(owner: Attendee, items: list, misses_allowed: int | None = None) 
         if contact is None:
             if retired is None:
                 unknown = {s.code for s in queued[:looked_up]} - people.keys()
-                retired = set(db.session.scalars(select(RetiredBadgeCode.code).where(RetiredBadgeCode.code.in_(unknown))))
+                retired = retired_among(unknown)
             message = (f"The badge {display(scan.code)} was removed: its owner deleted their account."
                        if scan.code in retired else
                        f"No badge has the code {display(scan.code)}. Check it against the badge.")

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app, g, jsonify, redirect, request, url_for
@@ -10,13 +11,13 @@ from flask_wtf.csrf import CSRFError, generate_csrf
 from conference.assets import release_version
 from conference.auth import login_required
 from conference.badges.codes import MalformedCode, code_from_scan, display
+from conference.badges.operations import is_retired
 from conference.contacts.operations import (attendee_by_code, connection_between, name_on_scan, owned_connection,
                                             visible_channels)
 from conference.errors import DomainError
 from conference.extensions import csrf, db
 from conference.htmx import render
 from conference.interests.operations import match_between
-from conference.privacy.operations import is_retired
 from conference.scanner import bp
 from conference.scanner.forms import ScanSaveForm
 from conference.scanner.operations import MAX_BATCH, record_scan, sync_scans
@@ -134,17 +135,6 @@ def _json_error(status: int, error: str, message: str, **extra):
     return response
 
 
-def _injected_failure() -> bool:
-    """Tests only (TESTING): answer 503 to the next SCANNER_FAIL_NEXT_SYNCS syncs, to see the phone retry."""
-    if not current_app.testing:
-        return False
-    left = int(current_app.config.get("SCANNER_FAIL_NEXT_SYNCS", 0) or 0)
-    if left > 0:
-        current_app.config["SCANNER_FAIL_NEXT_SYNCS"] = left - 1
-        return True
-    return False
-
-
 @bp.post("/scan/sync")
 @csrf.exempt  # checked below, so the phone gets JSON it can act on instead of an HTML error page
 @ratelimits.sync_limit
@@ -157,8 +147,6 @@ def sync():
             return _json_error(400, "csrf", "The page's security token is out of date. Reload the page.")
     if g.attendee is None:
         return _json_error(401, "signed_out", "Sign in again to send the scans waiting on this phone.")
-    if _injected_failure():
-        return _json_error(503, "unavailable", "The server is busy. The scans stay on the phone.")
     payload, problem = json_body()
     shape = 'Send JSON like {"scans": [{"uuid": "…", "text": "…", "note": "…"}]}.'
     if problem:
@@ -211,11 +199,16 @@ def manifest():
     return response
 
 
+@lru_cache(maxsize=8)
+def _fill_service_worker(path: Path, values: tuple[tuple[str, str], ...]) -> str:
+    """static/sw.js with its placeholders filled: read once per process for each release and mount point."""
+    source = path.read_text()
+    for name, value in values:
+        source = source.replace(name, value)
+    return source
+
+
 def _service_worker_source() -> str:
-    cached = current_app.extensions.get("scanner_sw")
-    if cached and not current_app.debug:
-        return cached
-    static = Path(current_app.static_folder)
     asset = current_app.jinja_env.globals["asset"]
     kept = [(url_for(endpoint), label, note) for endpoint, label, note in OFFLINE_PAGES
             if endpoint in current_app.view_functions]
@@ -223,14 +216,11 @@ def _service_worker_source() -> str:
     links = [{"path": path, "label": label, "note": note} for path, label, note in kept]
     extra = [url_for("static", filename=f"{QR_SCANNER}/qr-scanner-worker.min.js"),
              asset("icons/icon-192.png"), asset("icons/maskable-192.png")]
-    source = (static / "sw.js").read_text()
-    for name, value in {"__VERSION__": json.dumps(release_version(current_app)), "__PAGES__": json.dumps(pages),
-                        "__LINKS__": json.dumps(links),
-                        "__EXTRA__": json.dumps(extra), "__QUEUE_SCRIPT__": json.dumps(asset("pwa.js")),
-                        "__APP_CSS__": json.dumps(asset("app.css"))}.items():
-        source = source.replace(name, value)
-    current_app.extensions["scanner_sw"] = source
-    return source
+    values = tuple({"__VERSION__": json.dumps(release_version(current_app)), "__PAGES__": json.dumps(pages),
+                    "__LINKS__": json.dumps(links), "__EXTRA__": json.dumps(extra),
+                    "__QUEUE_SCRIPT__": json.dumps(asset("pwa.js")), "__APP_CSS__": json.dumps(asset("app.css"))}.items())
+    fill = _fill_service_worker.__wrapped__ if current_app.debug else _fill_service_worker  # sw.js may change
+    return fill(Path(current_app.static_folder) / "sw.js", values)
 
 
 @bp.get("/sw.js")

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from conference.badges.codes import display
 from conference.badges.qr import qr_matrix
-from conference.badges.routes import badge_url
+from conference.badges.qr import badge_url
 from conference.contacts.models import Connection
 from conference.extensions import db
 from conference.scanner.models import ScanReceipt
