@@ -74,15 +74,6 @@ def name_on_scan(viewer, subject) -> str | None:
     return subject.name if subject.conference_id == viewer.conference_id else None
 
 
-def insert_on_conflict(table):
-    """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+ in development)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
-
-
 # The same SQL on PostgreSQL and SQLite (3.35+): a text statement compiles once per process.
 _UPSERT = text("""
 INSERT INTO connection (conference_id, owner_id, contact_id, note, tags, created_at, updated_at)

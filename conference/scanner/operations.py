@@ -12,7 +12,8 @@ from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.badges.operations import retired_among
 from conference.contacts.models import Connection
-from conference.contacts.operations import NOTE_LIMIT, check_can_save, clean_note, insert_on_conflict, name_on_scan
+from conference.contacts.operations import NOTE_LIMIT, check_can_save, clean_note, name_on_scan
+from conference.dialects import insert_on_conflict
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import closed_message, is_closed
