@@ -14,6 +14,11 @@
    the floor route and the bare route.
 5. Measures the bytes a phone downloads on a first visit to /me/badge (HTML + CSS + JS, gzip).
 Prints Markdown; --write-docs also replaces the generated block in docs/benchmarks.md.
+
+Old revision against new, in the same run: `--against DIR`, where DIR is a checkout of the older
+revision (`git worktree add DIR <rev>`). Its app is served too, from DIR, on a copy of the seeded
+database migrated down to that revision's schema (the same people, codes and sessions), and its card
+and save are loaded in the same interleaved rounds; a table of old against new follows the report.
 """
 from __future__ import annotations
 
@@ -96,11 +101,11 @@ def gunicorn_settings() -> str:
 
 
 class Server:
-    def __init__(self, name: str, module: str, env: dict, logdir: Path, ready_path: str):
+    def __init__(self, name: str, module: str, env: dict, logdir: Path, ready_path: str, cwd: Path = ROOT):
         self.name, self.port = name, free_port()
         self.command = gunicorn_command(module, self.port)
         self.log = open(logdir / f"{name}.log", "wb")
-        self.process = subprocess.Popen(self.command, cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        self.process = subprocess.Popen(self.command, cwd=cwd, env=env, stdout=self.log, stderr=subprocess.STDOUT,
                                         start_new_session=True)
         self.base = f"http://127.0.0.1:{self.port}"
         deadline = time.monotonic() + 60
@@ -399,12 +404,12 @@ def summarise_folded(path: Path, top: int = 15) -> str:
 
 # --- report --------------------------------------------------------------------------------------
 
-def revision() -> str:
-    """Which code was measured: BENCH_REVISION, or git's description of the working tree."""
-    if os.environ.get("BENCH_REVISION"):
+def revision(checkout: Path | None = None) -> str:
+    """Which code was measured: BENCH_REVISION, or git's description of the working tree (or of `checkout`)."""
+    if os.environ.get("BENCH_REVISION") and checkout is None:
         return os.environ["BENCH_REVISION"]
     try:
-        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True,
+        return subprocess.run(["git", "describe", "--always", "--dirty"], cwd=checkout or ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
@@ -520,6 +525,55 @@ def write_docs(block: str) -> None:
     DOCS.write_text(text)
 
 
+# --- an older revision, on the same data ---------------------------------------------------------
+
+def older_head(checkout: Path) -> str:
+    """The newest of our migrations that the older checkout also has: its schema's revision."""
+    from alembic.script import ScriptDirectory
+    theirs = {path.stem.split("_", 1)[0] for path in (checkout / "migrations" / "versions").glob("*.py")}
+    script = ScriptDirectory(str(ROOT / "migrations"))
+    for revision_ in script.walk_revisions():
+        if revision_.revision in theirs:
+            return revision_.revision
+    raise SystemExit(f"{checkout} shares no migration with this revision")
+
+
+def copy_for_older(app, database_url: str, checkout: Path) -> str:
+    """A copy of the seeded bench database, migrated down to the older checkout's schema."""
+    import psycopg
+    from flask_migrate import downgrade, stamp
+    from conference.extensions import db
+    name = database_url.rsplit("/", 1)[1].split("?")[0]
+    copy = f"{name}_against"
+    with app.app_context():
+        stamp(directory=str(ROOT / "migrations"))
+        db.session.remove()
+        db.engine.dispose()
+    with psycopg.connect(database_url.replace("+psycopg", "").rsplit("/", 1)[0] + "/postgres",
+                         autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{copy}"')
+        admin.execute(f'CREATE DATABASE "{copy}" TEMPLATE "{name}"')
+    copy_url = database_url.rsplit("/", 1)[0] + "/" + copy
+    from conference import create_app
+    from conference.config import normalise_database_url
+    older = create_app({"SQLALCHEMY_DATABASE_URI": normalise_database_url(copy_url)})
+    with older.app_context():
+        downgrade(directory=str(ROOT / "migrations"), revision=older_head(checkout))
+        db.session.remove()
+        db.engine.dispose()
+    return copy_url
+
+
+def against_table(results: dict, older: str) -> str:
+    lines = [f"Old revision ({older}) against this one, same run, medians of the rounds:", "",
+             "| target | old req/s | new req/s | new/old | old p95 ms | new p95 ms |", "|---|---:|---:|---:|---:|---:|"]
+    for mode in ("card", "save"):
+        old, new = results[f"{mode} (old)"], results[mode]
+        lines.append(f"| {mode} | {old['rps']:.0f} | {new['rps']:.0f} | {new['rps'] / old['rps']:.2f} | "
+                     f"{old['p95_us'] / 1000:.1f} | {new['p95_us'] / 1000:.1f} |")
+    return "\n".join(lines)
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 def main() -> None:
@@ -528,6 +582,8 @@ def main() -> None:
     parser.add_argument("--profile", metavar="DIR", help="afterwards, profile card and save under load with "
                         "py-spy (pip install py-spy) and write folded stacks and a summary into DIR")
     parser.add_argument("--keep", action="store_true", help="keep the log folder (printed at the end)")
+    parser.add_argument("--against", metavar="DIR", type=Path, help="also load a checkout of an older "
+                        "revision (git worktree add DIR REV) in the same rounds, on the same data")
     parser.add_argument("--quick", action="store_true", help="run the other benchmarks' quick modes "
                         f"({', '.join(' '.join(c) for c in QUICK)}) instead")
     args = parser.parse_args()
@@ -575,6 +631,8 @@ def main() -> None:
     print(f"seeded {len(seeded.attendees):,} attendees and {seeded.connections:,} connections "
           f"in {time.monotonic() - started:.1f} s", flush=True)
 
+    older_url = copy_for_older(app, database_url, args.against.resolve()) if args.against else None
+
     logdir = Path(tempfile.mkdtemp(prefix="pln-bench-"))
     servers: list[Server] = []
     try:
@@ -585,30 +643,38 @@ def main() -> None:
         floor = Server("floor", "bench.floor_app:app", env, logdir, f"/floor/{display(seeded.attendees[0][1])}")
         servers.append(floor)
         print(f"app on {ours.base}, bare on {bare.base}: {' '.join(ours.command[1:])}", flush=True)
+        if older_url:
+            old = Server("old", "app:app", {**env, "DATABASE_URL": older_url, "PYTHONPATH": str(args.against.resolve())},
+                         logdir, "/healthz", cwd=args.against.resolve())
+            servers.append(old)
+            print(f"old revision ({revision(args.against)}) on {old.base}, database {older_url}", flush=True)
 
         sessions = sign_in_sessions(app, ours.base, seeded.attendees, n_sessions, rng)
         datafile = logdir / "data.lua"
         datafile.write_text(lua_data(sessions, [display(code) for _, code in seeded.attendees],
                                      app.config["SESSION_COOKIE_NAME"]))
 
-        runs: dict[str, list[dict]] = {"card": [], "save": [], "floor": [], "bare": []}
-        targets = (("card", ours), ("save", ours), ("floor", floor), ("bare", bare))
-        for mode, server in targets:
+        targets = [("card", "card", ours), ("save", "save", ours), ("floor", "floor", floor), ("bare", "bare", bare)]
+        if older_url:
+            targets[2:2] = [("card (old)", "card", old), ("save (old)", "save", old)]
+        runs: dict[str, list[dict]] = {label: [] for label, _, _ in targets}
+        for _, mode, server in targets:
             wrk(server.base, mode, datafile, warmup, clients, threads)
-        meters = {server.name: CpuMeter(server, normalise_database_url(database_url)) for server in servers}
+        meters = {server.name: CpuMeter(server, normalise_database_url(older_url if server.name == "old" else database_url))
+                  for server in servers}
         for round_ in range(1, rounds + 1):
-            for mode, server in targets:  # interleaved, so a noisy minute hurts all three alike
+            for label, mode, server in targets:  # interleaved, so a noisy minute hurts all alike
                 r = wrk(server.base, mode, datafile, seconds, clients, threads, meters[server.name])
-                runs[mode].append(r)
-                print(f"round {round_} {mode}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
+                runs[label].append(r)
+                print(f"round {round_} {label}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
                       f"p95 {r['p95_us'] / 1000:.1f} ms, statuses {r['statuses']}, CPU ms/request "
                       + ", ".join(f"{k} {v:.2f}" for k, v in r["cpu_ms"].items()) + f", machine busy {r['busy']:.0%}",
                       flush=True)
-        results = {mode: median_run(found) for mode, found in runs.items()}
-        for mode, server in targets:  # one client: the latency of a request that waits for nobody
+        results = {label: median_run(found) for label, found in runs.items()}
+        for label, mode, server in targets:  # one client: the latency of a request that waits for nobody
             r = wrk(server.base, mode, datafile, solo_seconds, 1, 1, meters[server.name])
-            results[mode]["solo"] = r
-            print(f"one client {mode}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
+            results[label]["solo"] = r
+            print(f"one client {label}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.1f} ms, "
                   f"p95 {r['p95_us'] / 1000:.1f} ms, statuses {r['statuses']}", flush=True)
         if args.profile:
             for mode in ("card", "save"):
@@ -630,6 +696,9 @@ def main() -> None:
     report = markdown(results, weight, meta)
     print()
     print(report)
+    if older_url:
+        print()
+        print(against_table(results, revision(args.against)))
     if args.write_docs:
         write_docs(report)
         print(f"updated {DOCS.relative_to(ROOT)}")
