@@ -56,7 +56,7 @@ def seed(rng: random.Random):
     from conference.contacts.models import Connection
     from conference.extensions import db
     from conference.interests.models import AttendeeInterest
-    from conference.organizer.importer import _bulk_insert, _code
+    from conference.organizer.registrants.importer import _bulk_insert, _code
     from conference.organizer.models import Organizer
     from conference.organizer.operations import create_conference, interests_of
 
@@ -122,9 +122,10 @@ def run(url: str, reuse: bool = False) -> dict:
 
     from conference import create_app
     from conference.extensions import db
-    from conference.organizer import badges_pdf, stats, tallies
-    from conference.organizer.importer import import_registrants, preview_import
-    from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
+    from conference.organizer.printing import badges_pdf
+    from conference.organizer.dashboard import stats, tallies
+    from conference.organizer.registrants.importer import import_registrants, preview_import
+    from conference.organizer.printing.jobs import CODE_SLOT, badge_data, choose_attendees
     from conference.organizer.operations import create_conference
 
     instance = Path(tempfile.mkdtemp(prefix="bench-organizer-"))

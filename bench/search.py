@@ -66,7 +66,7 @@ def run(url: str) -> dict:
     from conference.attendees.models import Attendee
     from conference.contacts.models import Connection
     from conference.extensions import db
-    from conference.organizer.importer import import_registrants
+    from conference.organizer.registrants.importer import import_registrants
     from conference.organizer.models import Organizer
     from conference.organizer.operations import create_conference
 

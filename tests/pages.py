@@ -239,7 +239,7 @@ def _organizer(world: SimpleNamespace, conference) -> None:
                    description="All 4 attendees", attendee_ids=[world.me_id], state="running", total=4, done=1)
     db.session.add(job)
     from pathlib import Path
-    from conference.organizer.importer import keep_upload
+    from conference.organizer.registrants.importer import keep_upload
     export = Path(__file__).parent / "data" / "registrations" / "eventbrite-attendees.csv"
     upload = keep_upload(conference, organizer, export.name, export.read_bytes())
     from conference.badges.codes import display

@@ -11,8 +11,8 @@ import pytest
 
 from conference.events.models import utcnow
 from conference.extensions import db
-from conference.organizer import charts, stats
-from conference.organizer.importer import import_registrants
+from conference.organizer.dashboard import charts, stats
+from conference.organizer.registrants.importer import import_registrants
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import connect, make_organizer, sign_in_organizer
 

@@ -11,7 +11,7 @@ from wtforms.widgets import TextInput
 
 from conference.attendees.models import ROLES
 from conference.errors import DomainError
-from conference.organizer.import_columns import FIELDS
+from conference.organizer.registrants.import_columns import FIELDS
 from conference.organizer.models import LAYOUTS
 from conference.organizer.operations import SettingsInput
 

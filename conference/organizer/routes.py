@@ -21,12 +21,14 @@ from conference.htmx import render
 from conference.mail import send_mail
 from conference.names import search_words
 from conference.organizer import bp
-from conference.organizer import charts, exporters, jobs, snapshots, stats
+from conference.organizer.dashboard import charts, snapshots, stats
+from conference.organizer.exports import exporters
+from conference.organizer.printing import jobs
 from conference.organizer.access import organizer_required, organizer_signed_in
 from conference.organizer.forms import (BadgeForm, ConfirmForm, ImportChoicesForm, ImportForm, InterestForm,
                                         InviteForm, SettingsForm, merge_error)
-from conference.organizer.import_columns import FIELDS
-from conference.organizer.importer import (DEFAULT_MAX_BYTES, ImportOptions, choose_columns, discard_upload,
+from conference.organizer.registrants.import_columns import FIELDS
+from conference.organizer.registrants.importer import (DEFAULT_MAX_BYTES, ImportOptions, choose_columns, discard_upload,
                                            import_batches, import_registrants, keep_upload, preview_import,
                                            take_upload, upload_of)
 from conference.organizer.operations import (add_interest, claims_of, conference_interest, conferences_of,

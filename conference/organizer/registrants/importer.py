@@ -21,8 +21,8 @@ from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.organizer.import_columns import (FIELDS, ROLE_VALUES, STATE_VALUES, Mapping, map_columns,
-                                                 value_key)
+from conference.organizer.registrants.import_columns import (FIELDS, ROLE_VALUES, STATE_VALUES, Mapping,
+                                                             map_columns, value_key)
 from conference.organizer.models import ImportBatch, ImportUpload, Organizer
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
