@@ -11,7 +11,7 @@ from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import Attendee
 from conference.extensions import db
 from conference.organizer.registrants.importer import _email
-from conference.organizer.models import Organizer
+from conference.organizer.access.models import Organizer
 from tests.factories import make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
 from tests.test_join import join_form

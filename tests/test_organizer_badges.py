@@ -21,7 +21,7 @@ from conference.extensions import db
 from conference.organizer.printing.badges_pdf import BADGE_W, PAD, BadgeData, layout, sheet_position, write_badges
 from conference.files.models import GeneratedFile, GeneratedFilePerson
 from conference.organizer.printing import jobs
-from conference.organizer.models import BadgeJob
+from conference.organizer.printing.models import BadgeJob
 from tests.conftest import empty_database, test_config
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer

@@ -20,7 +20,7 @@ from conference.interests.models import AttendeeInterest, Interest
 from conference.organizer.dashboard.meeting_stats import MeetingFigures, meeting_figures
 from conference.organizer.dashboard import tallies
 from conference.organizer.dashboard.disclosure import Count, protect, role_groups, role_pair_blocks
-from conference.organizer.models import AttendeeTally
+from conference.organizer.dashboard.models import AttendeeTally
 
 @dataclass
 class Overview:
