@@ -82,7 +82,7 @@ def seed(rng: random.Random) -> dict:
                        ends_on=date(2026, 7, 11), timezone="America/New_York")
     db.session.add_all([big, small])
     db.session.flush()
-    from conference.organizer.models import ImportBatch
+    from conference.organizer.registrants.models import ImportBatch
     batch = ImportBatch(conference_id=big.id, filename="registrants.csv", created=int(BIG * IMPORTED_SHARE))
     db.session.add(batch)
     db.session.flush()

@@ -53,12 +53,13 @@ def seed(rng: random.Random):
     from sqlalchemy import select, text
 
     from conference.attendees.models import Attendee, name_keys
+    from conference.badges.operations import fresh_codes
     from conference.contacts.models import Connection
     from conference.extensions import db
     from conference.interests.models import AttendeeInterest
-    from conference.organizer.importer import _bulk_insert, _code
-    from conference.organizer.models import Organizer
-    from conference.organizer.operations import create_conference, interests_of
+    from conference.organizer.access.models import Organizer
+    from conference.organizer.registrants.importer import _bulk_insert
+    from conference.organizer.settings.operations import create_conference, interests_of
 
     conference = create_conference("bench-national", "National Pre-K–8 Principals Conference")
     conference.timezone = "America/New_York"
@@ -66,7 +67,8 @@ def seed(rng: random.Random):
     db.session.commit()
     interest_ids = [i.id for i in interests_of(conference)]
     start = datetime(2026, 7, 9, 12, 0)
-    rows = [dict(conference_id=conference.id, badge_code=_code(), name=f"Person {n:05d} Surname{n % 997}",
+    codes = fresh_codes(ATTENDEES)
+    rows = [dict(conference_id=conference.id, badge_code=codes[n], name=f"Person {n:05d} Surname{n % 997}",
                  email=f"person{n}@school{n % 500}.example.org", role=rng.choice(ROLES), school=f"School {n % 1500}",
                  district=f"District {n % 300}", state=rng.choice(STATES), joined_at=start,
                  **name_keys(f"Person {n:05d} Surname{n % 997}", f"School {n % 1500}", f"District {n % 300}"))
@@ -122,10 +124,11 @@ def run(url: str, reuse: bool = False) -> dict:
 
     from conference import create_app
     from conference.extensions import db
-    from conference.organizer import badges_pdf, stats, tallies
-    from conference.organizer.importer import import_registrants, preview_import
-    from conference.organizer.jobs import CODE_SLOT, badge_data, choose_attendees
-    from conference.organizer.operations import create_conference
+    from conference.organizer.dashboard import stats, tallies
+    from conference.organizer.printing import badges_pdf
+    from conference.organizer.printing.jobs import CODE_SLOT, badge_data, choose_attendees
+    from conference.organizer.registrants.importer import import_registrants, preview_import
+    from conference.organizer.settings.operations import create_conference
 
     instance = Path(tempfile.mkdtemp(prefix="bench-organizer-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,
@@ -158,7 +161,7 @@ def run(url: str, reuse: bool = False) -> dict:
         db.session.execute(text("ANALYZE")) if url.startswith("postgres") else None
         db.session.commit()
         slug, conference_id = conference.slug, conference.id
-        from conference.organizer.models import Organizer
+        from conference.organizer.access.models import Organizer
         organizer_id = db.session.scalar(db.select(Organizer.id))
 
         # Each figure's queries on their own (one run each, after a warm-up of the whole board).

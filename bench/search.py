@@ -66,9 +66,9 @@ def run(url: str) -> dict:
     from conference.attendees.models import Attendee
     from conference.contacts.models import Connection
     from conference.extensions import db
-    from conference.organizer.importer import import_registrants
-    from conference.organizer.models import Organizer
-    from conference.organizer.operations import create_conference
+    from conference.organizer.registrants.importer import import_registrants
+    from conference.organizer.access.models import Organizer
+    from conference.organizer.settings.operations import create_conference
 
     instance = Path(tempfile.mkdtemp(prefix="bench-search-"))
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench", "TESTING": False,

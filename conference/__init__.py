@@ -68,9 +68,15 @@ def create_app(overrides: dict | None = None) -> Flask:
     from conference.network import bp as network_bp
     for blueprint in (network_bp, followups_bp, circles_bp, digest_bp):
         app.register_blueprint(blueprint)
-    # The organizer console; its flask commands come with its blueprint.
-    import conference.organizer.routes  # noqa: F401
-    import conference.organizer.meeting_frame  # noqa: F401
+    # The organizer console: each of its sub-packages registers its pages on the one organizer blueprint,
+    # and its flask commands come with that blueprint.
+    import conference.organizer.access.routes  # noqa: F401
+    import conference.organizer.dashboard.routes  # noqa: F401
+    import conference.organizer.settings.routes  # noqa: F401
+    import conference.organizer.registrants.routes  # noqa: F401
+    import conference.organizer.printing.routes  # noqa: F401
+    import conference.organizer.exports.routes  # noqa: F401
+    import conference.organizer.meeting_frame.routes  # noqa: F401
     import conference.organizer.cli  # noqa: F401  (its commands, on the blueprint)
     from conference.organizer import bp as organizer_bp
     app.register_blueprint(organizer_bp)

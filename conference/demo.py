@@ -24,7 +24,7 @@ from conference.meetings.booking import upcoming_times
 from conference.meetings.huddles import join_huddle, start_huddle
 from conference.meetings.models import Meeting, MeetingSpot, MeetingTime
 from conference.meetings.operations import accept_meeting, ask_to_meet
-from conference.organizer.operations import create_organizer, organizer_of
+from conference.organizer.access.operations import create_organizer, organizer_of
 from conference.urls import public_url
 
 DEMO_SLUG = "prek8-2026"

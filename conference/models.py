@@ -4,9 +4,11 @@ from conference.auth.models import SignInToken  # noqa: F401
 from conference.contacts.models import Connection  # noqa: F401
 from conference.events.models import Conference  # noqa: F401
 from conference.interests.models import AttendeeInterest, Interest  # noqa: F401
-from conference.organizer.models import (AttendeeTally, BadgeJob, ConnectionTally, DashboardSnapshot,  # noqa: F401
-                                         ImportBatch, Organizer)
-from conference.organizer import tallies  # noqa: F401  (the triggers that keep those tallies, for create_all)
+from conference.organizer.access.models import Organizer  # noqa: F401
+from conference.organizer.dashboard.models import AttendeeTally, ConnectionTally, DashboardSnapshot  # noqa: F401
+from conference.organizer.printing.models import BadgeJob  # noqa: F401
+from conference.organizer.registrants.models import ImportBatch, ImportUpload  # noqa: F401
+from conference.organizer.dashboard import tallies  # noqa: F401  (the triggers that keep those tallies, for create_all)
 from conference.scanner.models import ScanReceipt  # noqa: F401
 from conference.badges.models import RetiredBadgeCode  # noqa: F401
 from conference.circles.models import Circle, CircleMember  # noqa: F401

@@ -1,4 +1,4 @@
-"""Absolute URLs (in emails, QR codes, calendar ids) and the hosts we answer for.
+"""Absolute URLs (in emails, QR codes, calendar ids), the hosts we answer for, and the redirect to sign-in.
 
 They come from configuration only, never from the request: a request's Host header is the
 visitor's to choose, and a sign-in link built from it would point wherever the visitor wanted.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect, request, url_for
 from werkzeug.routing import IntegerConverter
 
 # Where `flask run` serves a laptop's copy when PUBLIC_BASE_URL is unset (production refuses to
@@ -41,6 +41,12 @@ def public_url(endpoint: str, _base: str | None = None, **values) -> str:
     app.inject_url_defaults(endpoint, values)
     adapter = app.url_map.bind(parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme)
     return adapter.build(endpoint, values, force_external=True)
+
+
+def to_sign_in():
+    """The sign-in page, coming back to this request's page afterwards: where attendee and organizer
+    pages send a person who is signed out."""
+    return redirect(url_for("auth.request_link", next=request.full_path.rstrip("?")))
 
 
 def trusted_hosts(config) -> list[str]:

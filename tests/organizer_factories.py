@@ -5,7 +5,7 @@ from datetime import datetime
 
 from conference.contacts.models import Connection
 from conference.extensions import db
-from conference.organizer.models import Organizer
+from conference.organizer.access.models import Organizer
 
 
 def make_organizer(conference, email: str = "staff@association.example.org") -> Organizer:

@@ -228,7 +228,8 @@ def _calendar_feed(me) -> None:
 
 def _organizer(world: SimpleNamespace, conference) -> None:
     """An organizer of two conferences (so /organize/ lists them), a badge job under way."""
-    from conference.organizer.models import BadgeJob, Organizer
+    from conference.organizer.access.models import Organizer
+    from conference.organizer.printing.models import BadgeJob
     from tests.factories import make_conference
     email = "staff@association.example.org"
     organizer = Organizer(conference_id=conference.id, email=email)
@@ -239,11 +240,11 @@ def _organizer(world: SimpleNamespace, conference) -> None:
                    description="All 4 attendees", attendee_ids=[world.me_id], state="running", total=4, done=1)
     db.session.add(job)
     from pathlib import Path
-    from conference.organizer.importer import keep_upload
+    from conference.organizer.registrants.importer import keep_upload
     export = Path(__file__).parent / "data" / "registrations" / "eventbrite-attendees.csv"
     upload = keep_upload(conference, organizer, export.name, export.read_bytes())
     from conference.badges.codes import display
-    from conference.organizer.models import ImportBatch
+    from conference.organizer.registrants.models import ImportBatch
     from tests.factories import make_attendee
     batch = ImportBatch(conference_id=conference.id, organizer_id=organizer.id, filename="registrants.csv")
     db.session.add(batch)

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import Attendee
 from conference.extensions import db
-from conference.organizer.importer import _email
-from conference.organizer.models import Organizer
+from conference.organizer.registrants.importer import _email
+from conference.organizer.access.models import Organizer
 from tests.factories import make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
 from tests.test_join import join_form

@@ -14,7 +14,7 @@ from conference.attendees.models import ROLES, Attendee
 from conference.contacts.models import Connection
 from conference.extensions import db
 from conference.interests.operations import DEFAULT_INTERESTS
-from conference.organizer.disclosure import Count, protect
+from conference.organizer.dashboard.disclosure import Count, protect
 from conference.retention.operations import keep_figures_and_purge, record_for
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.organizer_factories import connect, make_organizer, sign_in_organizer

@@ -455,7 +455,8 @@ def test_invitees_best_first_and_who_is_left_out(client):
     no_requests = make_attendee(conference, name="No requests", offers=topics)
     no_requests.meeting_requests = False
     unclaimed = make_attendee(conference, name="Imported, never claimed", offers=topics)
-    from conference.organizer.models import ImportBatch, Organizer
+    from conference.organizer.access.models import Organizer
+    from conference.organizer.registrants.models import ImportBatch
     organizer = Organizer(conference_id=conference.id, email="staff@example.org")
     db.session.add(organizer)
     db.session.flush()

@@ -9,8 +9,8 @@ import pytest
 
 from conference.extensions import db
 from conference.meetings.models import Booking, Huddle, HuddleSeat, Meeting, MeetingSpot, MeetingTime, TableBooking
-from conference.organizer.meeting_stats import MeetingCounts, build_figures, meeting_counts, meeting_figures
-from conference.organizer import snapshots, stats
+from conference.organizer.dashboard.meeting_stats import MeetingCounts, build_figures, meeting_counts, meeting_figures
+from conference.organizer.dashboard import snapshots, stats
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
 from tests.test_export_privacy import hidden_parts_pinned, split

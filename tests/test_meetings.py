@@ -279,7 +279,8 @@ def test_a_hidden_or_unclaimed_person_is_nobody_to_ask(client, world, change):
     if change == "hidden":
         world.ben.hidden = True
     else:
-        from conference.organizer.models import ImportBatch, Organizer
+        from conference.organizer.access.models import Organizer
+        from conference.organizer.registrants.models import ImportBatch
         organizer = Organizer(conference_id=world.conference.id, email="staff@example.org")
         db.session.add(organizer)
         db.session.flush()

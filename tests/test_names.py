@@ -10,7 +10,7 @@ from conference.attendees.models import Attendee, name_keys
 from conference.contacts.operations import save_contact
 from conference.extensions import db
 from conference.names import family_initial, family_sort_key, fold, search_words
-from conference.organizer.models import BadgeJob
+from conference.organizer.printing.models import BadgeJob
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.organizer_factories import make_organizer, sign_in_organizer

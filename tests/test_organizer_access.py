@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from conference.auth.models import SignInToken
 from conference.extensions import db
-from conference.organizer.models import Organizer
+from conference.organizer.access.models import Organizer
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.organizer_factories import make_organizer, sign_in_organizer
 

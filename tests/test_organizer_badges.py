@@ -18,10 +18,10 @@ from conference.attendees.models import Attendee
 from conference.badges.codes import display
 from conference.events.models import utcnow
 from conference.extensions import db
-from conference.organizer.badges_pdf import BADGE_W, PAD, BadgeData, layout, sheet_position, write_badges
+from conference.organizer.printing.badges_pdf import BADGE_W, PAD, BadgeData, layout, sheet_position, write_badges
 from conference.files.models import GeneratedFile, GeneratedFilePerson
-from conference.organizer import jobs
-from conference.organizer.models import BadgeJob
+from conference.organizer.printing import jobs
+from conference.organizer.printing.models import BadgeJob
 from tests.conftest import empty_database, test_config
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
@@ -132,7 +132,7 @@ def test_choosing_badges_by_import_and_by_letters(client, app, registrants):
     job = make_job(client, conference, which="letters", letter_from="a", letter_to="D")
     db.session.refresh(job)
     assert job.total == 3 and job.description == "Family names A–D"  # Adeyemi, Bartholomew..., Chen
-    from conference.organizer.importer import import_registrants
+    from conference.organizer.registrants.importer import import_registrants
     result = import_registrants(conference, b"name,email,role\nLate Comer,late@x.example.org,Principal\n")
     db.session.commit()
     job = make_job(client, conference, which="batch", batch_id=str(result.batch.id))

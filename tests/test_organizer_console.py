@@ -96,7 +96,7 @@ def test_interests_add_rename_retire_restore(client):
     assert "Mathematics" not in join_page.text and "Literacy" in join_page.text
     from conference.attendees.models import Attendee
     assert db.session.get(Attendee, holder.id).offers == {math.id: "Mathematics"}  # kept on the profile
-    from conference.organizer import stats
+    from conference.organizer.dashboard import stats
     assert [f.name for f in stats.interest_figures(conference) if f.retired] == ["Mathematics"]  # and in figures
     client.post(f"/organize/{conference.slug}/interests/{math.id}/restore")
     db.session.expire_all()
@@ -112,7 +112,7 @@ def test_registrants_list_search_and_status(client):
     make_attendee(conference, name="Ana Ruiz", school="Lincoln Elementary")
     for n in range(55):
         make_attendee(conference, name=f"Zed Person {n:02d}")
-    from conference.organizer.importer import import_registrants
+    from conference.organizer.registrants.importer import import_registrants
     import_registrants(conference, b"name,email,role\nImported Ina,ina@x.example.org,Principal\n")
     db.session.commit()
     page = client.get(f"/organize/{conference.slug}/registrants")

@@ -6,8 +6,8 @@ from sqlalchemy import func, select
 
 from conference.attendees.models import Attendee
 from conference.extensions import db
-from conference.organizer.importer import import_registrants, read_table
-from conference.organizer.models import ImportBatch
+from conference.organizer.registrants.importer import import_registrants, read_table
+from conference.organizer.registrants.models import ImportBatch
 from tests.factories import interest, make_attendee, make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
 

@@ -11,8 +11,8 @@ import pytest
 
 from conference.events.models import utcnow
 from conference.extensions import db
-from conference.organizer import charts, stats
-from conference.organizer.importer import import_registrants
+from conference.organizer.dashboard import charts, stats
+from conference.organizer.registrants.importer import import_registrants
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import connect, make_organizer, sign_in_organizer
 
@@ -208,7 +208,7 @@ def test_charts_scale_and_summarise():
 def test_polling_screens_share_one_snapshot_of_the_figures(client, app, fixture):
     """With caching on, a poll is served from the stored snapshot; a stale one is refreshed for the next poll."""
     from datetime import timedelta
-    from conference.organizer.models import DashboardSnapshot
+    from conference.organizer.dashboard.models import DashboardSnapshot
     app.config.update(DASHBOARD_MAX_AGE_SECONDS=60)  # the refresh task runs at once under TESTING
     sign_in_organizer(client, make_organizer(fixture))
     tile = re.compile(r'Connections made</span><strong class="tile-value">([\d,]+)<')

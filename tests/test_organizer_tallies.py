@@ -11,8 +11,8 @@ from conference.contacts.models import Connection
 from conference.contacts.operations import remove_contact, save_contact
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.organizer import stats, tallies
-from conference.organizer.models import AttendeeTally, ConnectionTally
+from conference.organizer.dashboard import stats, tallies
+from conference.organizer.dashboard.models import AttendeeTally, ConnectionTally
 from conference.privacy.operations import delete_account
 from conference.retention.operations import purge_attendees
 from conference.scanner.operations import save_scans

@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from conference.attendees.models import Attendee
 from conference.events.models import utcnow
 from conference.extensions import db
-from conference.organizer.importer import ImportOptions, preview_import
-from conference.organizer.models import ImportBatch, ImportUpload
+from conference.organizer.registrants.importer import ImportOptions, preview_import
+from conference.organizer.registrants.models import ImportBatch, ImportUpload
 from tests.factories import make_conference
 from tests.organizer_factories import make_organizer, sign_in_organizer
 from tests.test_organizer_import import attendees, choices_on, preview, send, setup, submit

@@ -171,7 +171,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_token(tmp_path, app):
     db.session.add(Connection(conference_id=conference.id, owner_id=me.id, contact_id=them.id, note="mine"))
     db.session.commit()
     connection_id = db.session.scalar(select(Connection.id))
-    from conference.organizer.models import Organizer
+    from conference.organizer.access.models import Organizer
     organizer = Organizer(conference_id=conference.id, email="staff@association.example.org")
     db.session.add(organizer)
     db.session.commit()

@@ -12,7 +12,7 @@ from conference.contacts.operations import NOTE_LIMIT
 from conference.events.models import utcnow
 from conference.extensions import db
 from conference.network.models import Dismissal
-from conference.organizer.importer import import_registrants
+from conference.organizer.registrants.importer import import_registrants
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.organizer_factories import connect
 from tests.test_rate_limits import tightened  # noqa: F401  (the fixture)

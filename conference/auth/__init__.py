@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from functools import cached_property, wraps
 
-from flask import Blueprint, Flask, g, has_request_context, redirect, request, session, url_for
+from flask import Blueprint, Flask, g, has_request_context, session
 from sqlalchemy import update
 from sqlalchemy.orm import joinedload
 
 from conference.attendees.models import Attendee
 from conference.extensions import db
-from conference.organizer.models import Organizer
+from conference.organizer.access.models import Organizer
+from conference.urls import to_sign_in
 
 bp = Blueprint("auth", __name__)
 
@@ -49,11 +50,6 @@ def end_every_session(attendee) -> None:
     db.session.execute(update(Attendee).where(Attendee.id == attendee.id)
                        .values(session_version=Attendee.session_version + 1))
     db.session.refresh(attendee, ["session_version"])
-
-
-def to_sign_in():
-    """The sign-in page, coming back here afterwards."""
-    return redirect(url_for("auth.request_link", next=request.full_path.rstrip("?")))
 
 
 def login_required(view):

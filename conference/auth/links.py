@@ -13,7 +13,7 @@ from conference.auth.addresses import holder_of
 from conference.auth.operations import attendees_for_email, issue_organizer_token, issue_sign_in_token
 from conference.extensions import db
 from conference.mail import deliver
-from conference.organizer.operations import organizers_for_email
+from conference.organizer.access.operations import organizers_for_email
 from conference.tasks import task
 from conference.urls import public_url
 

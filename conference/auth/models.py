@@ -29,4 +29,4 @@ class SignInToken(db.Model):
     used_at: Mapped[datetime | None]
 
     attendee: Mapped[Attendee | None] = relationship()
-    organizer: Mapped["Organizer | None"] = relationship()  # noqa: F821  (conference.organizer.models)
+    organizer: Mapped["Organizer | None"] = relationship()  # noqa: F821  (conference.organizer.access.models)

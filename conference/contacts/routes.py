@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import abort, g, redirect, request, session, url_for
 from sqlalchemy import select
 
-from conference.auth import login_required, session_viewer, to_sign_in
+from conference.auth import login_required, session_viewer
 from conference.auth.forms import ConfirmForm
 from conference.badges.codes import MalformedCode, display, normalise
 from conference.badges.operations import is_retired
@@ -21,6 +21,7 @@ from conference.interests.models import Interest
 from conference import ratelimits
 from conference.auth.links import send_claim_link
 from conference.tasks import enqueue
+from conference.urls import to_sign_in
 
 
 def _unknown_code(typed: str, message: str):

@@ -1,4 +1,7 @@
-"""The organizer console: registrants, printed badges, the live dashboard, exports."""
+"""The organizer console: one blueprint (`organizer`, under /organize) whose pages live in sub-packages
+named for their jobs: access (who organizes what, the team), settings (the conference and its
+interest list), meeting_frame (meeting times and spots), registrants (import, claims), printing
+(badge PDFs), dashboard (tallies, snapshots, figures, charts) and exports."""
 from flask import Blueprint
 
 from conference.events.operations import local_time

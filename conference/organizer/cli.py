@@ -1,5 +1,5 @@
-"""Organizer commands: `flask create-organizer`, `flask import-registrants`, `flask badges-pdf`,
-`flask rebuild-tallies`."""
+"""Organizer commands: `flask create-organizer` (access), `flask import-registrants` (registrants),
+`flask badges-pdf` (printing), `flask rebuild-tallies` (dashboard)."""
 from __future__ import annotations
 
 import sys
@@ -8,18 +8,20 @@ from pathlib import Path
 import click
 from flask import current_app
 
+from conference.attendees.models import ROLES
 from conference.attendees.operations import conference_by_slug
 from conference.auth.operations import issue_organizer_token
 from conference.errors import DomainError
 from conference.extensions import db
-from conference.organizer import bp, tallies
-from conference.attendees.models import ROLES
-from conference.organizer.import_columns import FIELDS
-from conference.organizer.importer import import_registrants, options_from_text, preview_import, read_table
-from conference.organizer.jobs import badge_data, card_url_template, choose_attendees
-from conference.organizer.badges_pdf import write_badges
-from conference.organizer.models import LAYOUTS
-from conference.organizer.operations import create_conference, create_organizer
+from conference.organizer import bp
+from conference.organizer.access.operations import create_organizer
+from conference.organizer.dashboard import tallies
+from conference.organizer.printing.badges_pdf import write_badges
+from conference.organizer.printing.jobs import badge_data, card_url_template, choose_attendees
+from conference.organizer.printing.models import LAYOUTS
+from conference.organizer.registrants.import_columns import FIELDS
+from conference.organizer.registrants.importer import import_registrants, options_from_text, preview_import, read_table
+from conference.organizer.settings.operations import create_conference
 from conference.urls import public_url
 
 

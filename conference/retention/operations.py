@@ -21,8 +21,8 @@ from conference.events.operations import local_today, long_date
 from conference.extensions import db
 from conference.files.operations import files_naming
 from conference.mail import deliver
-from conference.organizer.exporters import figures_json
-from conference.organizer.stats import dashboard
+from conference.organizer.exports.exporters import figures_json
+from conference.organizer.dashboard.stats import dashboard
 from conference.privacy.operations import delete_files, delete_with_dependents
 from conference.retention.models import RetentionNotice, RetentionRecord
 from conference.urls import public_url

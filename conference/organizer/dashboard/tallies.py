@@ -22,7 +22,7 @@ from datetime import datetime
 from sqlalchemy import delete, event, func, insert, select, text, tuple_
 
 from conference.extensions import db
-from conference.organizer.models import AttendeeTally, ConnectionTally
+from conference.organizer.dashboard.models import AttendeeTally, ConnectionTally
 
 
 def _hour_sql(dialect: str, column: str) -> str:

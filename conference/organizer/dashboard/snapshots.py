@@ -18,9 +18,9 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
-from conference.organizer import meeting_stats
-from conference.organizer import disclosure, stats, tallies
-from conference.organizer.models import DashboardSnapshot
+from conference.organizer.dashboard import meeting_stats
+from conference.organizer.dashboard import disclosure, stats, tallies
+from conference.organizer.dashboard.models import DashboardSnapshot
 from conference.tasks import QUEUE_ERRORS, task
 
 CLAIM_TIMEOUT = timedelta(seconds=60)  # a refresh that has not finished by then is tried again

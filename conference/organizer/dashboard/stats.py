@@ -17,10 +17,10 @@ from conference.attendees.states import state_name
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.organizer.meeting_stats import MeetingFigures, meeting_figures
-from conference.organizer import tallies
-from conference.organizer.disclosure import Count, protect, role_groups, role_pair_blocks
-from conference.organizer.models import AttendeeTally
+from conference.organizer.dashboard.meeting_stats import MeetingFigures, meeting_figures
+from conference.organizer.dashboard import tallies
+from conference.organizer.dashboard.disclosure import Count, protect, role_groups, role_pair_blocks
+from conference.organizer.dashboard.models import AttendeeTally
 
 @dataclass
 class Overview:

@@ -3,14 +3,11 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, redirect, render_template, request, url_for
+from flask import abort, g, render_template
 
 from conference.attendees.operations import conference_by_slug
-from conference.organizer.operations import organizer_of
-
-
-def _to_sign_in():
-    return redirect(url_for("auth.request_link", next=request.full_path.rstrip("?")))
+from conference.organizer.access.operations import organizer_of
+from conference.urls import to_sign_in
 
 
 def organizer_signed_in(view):
@@ -20,7 +17,7 @@ def organizer_signed_in(view):
         if g.organizer is None:
             if g.attendee is not None:
                 return _forbidden()
-            return _to_sign_in()
+            return to_sign_in()
         return view(*args, **kwargs)
     return wrapped
 
@@ -37,7 +34,7 @@ def organizer_required(view):
     @wraps(view)
     def wrapped(slug, *args, **kwargs):
         if g.organizer is None and g.attendee is None:
-            return _to_sign_in()
+            return to_sign_in()
         conference = conference_by_slug(slug) or abort(404)
         here = organizer_of(g.organizer.email, conference) if g.organizer is not None else None
         if here is None:

@@ -21,7 +21,7 @@ from conference.events.models import Conference, utcnow
 from conference.events.operations import zone_of
 from conference.extensions import db
 from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingTime
-from conference.organizer.disclosure import Count, protect, still_pinned
+from conference.organizer.dashboard.disclosure import Count, protect, still_pinned
 
 
 @dataclass

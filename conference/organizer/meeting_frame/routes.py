@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import abort, redirect, request, url_for
 
+from conference.auth.forms import ConfirmForm
 from conference.errors import DomainError
 from conference.events.operations import is_closed
 from conference.extensions import db
@@ -10,9 +11,9 @@ from conference.htmx import render
 from conference.meetings import frame
 from conference.meetings.booking import time_label
 from conference.organizer import bp
-from conference.organizer.access import organizer_required
-from conference.organizer.forms import ConfirmForm, MeetingRunForm, MeetingSpotForm, MeetingTimeForm
-from conference.organizer.forms import merge_error as _merge
+from conference.organizer.access.decorators import organizer_required
+from conference.organizer.forms import merge_error
+from conference.organizer.meeting_frame.forms import MeetingRunForm, MeetingSpotForm, MeetingTimeForm
 
 
 def _page(conference, status: int = 200, time_form=None, run_form=None, spot_form=None, row_error=None):
@@ -58,7 +59,7 @@ def add_meeting_time(conference):
             return _done(conference, f"Added {time_label(conference, added)}.")
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     return _page(conference, 422, time_form=form)
 
 
@@ -77,7 +78,7 @@ def add_meeting_run(conference):
                                      f"{time_label(conference, added[-1])}.")
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     return _page(conference, 422, run_form=form)
 
 
@@ -111,7 +112,7 @@ def add_meeting_spot(conference):
             return _done(conference, f"Added “{spot.name}”.")
         except DomainError as error:
             db.session.rollback()
-            _merge(form, error)
+            merge_error(form, error)
     return _page(conference, 422, spot_form=form)
 
 

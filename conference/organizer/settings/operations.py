@@ -1,4 +1,5 @@
-"""Organizers, conference settings and the interest list: the rules, without requests or templates."""
+"""A conference's settings and its interest list: creating a conference, changing its name, address,
+dates and venue, and adding, renaming, retiring and restoring interests."""
 from __future__ import annotations
 
 import re
@@ -8,58 +9,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 
-from conference.attendees.channels import BadChannel, normalise_email
-from conference.attendees.models import Attendee
 from conference.errors import DomainError
 from conference.events.models import Conference
 from conference.extensions import db
 from conference.interests.models import Interest
 from conference.interests.operations import add_default_interests
-from conference.organizer.models import Organizer
 
 SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
 # Paths the app already uses at the top level, which a conference slug would shadow.
 RESERVED_SLUGS = {"c", "code", "me", "signin", "signout", "organize", "static", "healthz", "join", "api", "admin"}
-
-
-def organizers_for_email(email: str) -> list[Organizer]:
-    """Every conference this email organizes, newest first."""
-    try:
-        email = normalise_email(email or "")
-    except BadChannel:
-        return []
-    return list(db.session.scalars(select(Organizer).where(Organizer.email == email)
-                                   .order_by(Organizer.created_at.desc(), Organizer.id.desc())))
-
-
-def organizer_of(email: str, conference: Conference) -> Organizer | None:
-    """The organizer row that gives `email` rights over `conference`, if any."""
-    return db.session.scalar(select(Organizer).where(Organizer.conference_id == conference.id,
-                                                     Organizer.email == email))
-
-
-def conferences_of(email: str) -> list[Conference]:
-    return [o.conference for o in organizers_for_email(email)]
-
-
-def create_organizer(conference: Conference, email: str, invited_by: Organizer | None = None) -> Organizer:
-    """Give `email` organizer rights over `conference`. Raises DomainError if it has them already."""
-    try:
-        email = normalise_email(email or "")
-    except BadChannel as bad:
-        raise DomainError(str(bad), field="email") from None
-    if organizer_of(email, conference) is not None:
-        raise DomainError(f"{email} is already an organizer of {conference.name}.", field="email")
-    organizer = Organizer(conference_id=conference.id, email=email,
-                          invited_by_id=invited_by.id if invited_by else None)
-    db.session.add(organizer)
-    db.session.flush()
-    return organizer
-
-
-def organizers_of(conference: Conference) -> list[Organizer]:
-    return list(db.session.scalars(select(Organizer).where(Organizer.conference_id == conference.id)
-                                   .order_by(Organizer.created_at, Organizer.id)))
 
 
 def create_conference(slug: str, name: str) -> Conference:
@@ -187,26 +145,3 @@ def set_retired(interest: Interest, retired: bool) -> Interest:
     interest.retired = retired
     db.session.flush()
     return interest
-
-
-@dataclass(frozen=True)
-class Claims:
-    imported: int   # registrants the organizer imported
-    claimed: int    # of them, those who opened a sign-in link to their profile
-
-
-def claims_of(conference: Conference) -> Claims:
-    """How many imported registrants have claimed their profile."""
-    imported, claimed = db.session.execute(
-        select(func.count(Attendee.id), func.count(Attendee.claimed_at))
-        .where(Attendee.conference_id == conference.id, Attendee.import_batch_id.is_not(None))).one()
-    return Claims(imported, claimed)
-
-
-def unclaimed_ids(conference: Conference, chosen: list[int] | None = None) -> list[int]:
-    """Imported registrants of this conference who have not claimed their profile (among `chosen`, if given)."""
-    stmt = select(Attendee.id).where(Attendee.conference_id == conference.id, Attendee.import_batch_id.is_not(None),
-                                     Attendee.claimed_at.is_(None), Attendee.email.is_not(None))
-    if chosen is not None:
-        stmt = stmt.where(Attendee.id.in_(chosen[:5000]))
-    return list(db.session.scalars(stmt.order_by(Attendee.id)))

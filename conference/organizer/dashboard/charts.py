@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from conference.organizer.stats import HourCount, InterestFigure
+from conference.organizer.dashboard.stats import HourCount, InterestFigure
 
 MAX_BARS = 72
 

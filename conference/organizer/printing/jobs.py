@@ -22,9 +22,11 @@ from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.files.operations import expired_files, is_available, store_file
 from conference.names import family_initial, family_sort_key
-from conference.organizer.badges_pdf import BadgeData, write_badges
+from conference.organizer.printing.badges_pdf import BadgeData, write_badges
 from conference.urls import public_url
-from conference.organizer.models import IN_PROGRESS, LAYOUTS, BadgeJob, ImportBatch, Organizer
+from conference.organizer.access.models import Organizer
+from conference.organizer.printing.models import IN_PROGRESS, LAYOUTS, BadgeJob
+from conference.organizer.registrants.models import ImportBatch
 from conference.privacy.operations import delete_files
 from conference.tasks import QUEUE_ERRORS, periodic_task, task
 

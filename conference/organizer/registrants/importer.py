@@ -21,9 +21,10 @@ from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
-from conference.organizer.import_columns import (FIELDS, ROLE_VALUES, STATE_VALUES, Mapping, map_columns,
-                                                 value_key)
-from conference.organizer.models import ImportBatch, ImportUpload, Organizer
+from conference.organizer.registrants.import_columns import (FIELDS, ROLE_VALUES, STATE_VALUES, Mapping,
+                                                             map_columns, value_key)
+from conference.organizer.access.models import Organizer
+from conference.organizer.registrants.models import ImportBatch, ImportUpload
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000

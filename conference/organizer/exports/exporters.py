@@ -15,9 +15,9 @@ from conference.attendees.models import ROLES, Attendee
 from conference.contacts.models import Connection
 from conference.events.models import Conference
 from conference.extensions import db
-from conference.organizer.disclosure import COMPLEMENT, SMALL, group_label, role_groups
-from conference.organizer.meeting_stats import MeetingFigures
-from conference.organizer.stats import Dashboard, HourCount
+from conference.organizer.dashboard.disclosure import COMPLEMENT, SMALL, group_label, role_groups
+from conference.organizer.dashboard.meeting_stats import MeetingFigures
+from conference.organizer.dashboard.stats import Dashboard, HourCount
 
 FORMAT = "pln-connect-organizer-figures"
 VERSION = 1

@@ -1,0 +1,1 @@
+"""A conference's settings (name, web address, dates, time zone, venue, joining) and its interest list."""
