@@ -30,7 +30,7 @@ from conference.meetings import booking
 from conference.meetings.models import (HUDDLE_SIZES, Booking, Huddle, HuddleInterest, HuddleSeat, HuddleWaiting,
                                         MeetingTime, TableBooking)
 from conference.meetings.notices import notify
-from conference.privacy.operations import data_section
+from conference.privacy.operations import before_account_deleted, data_section
 from conference.security import clean_text
 
 QUESTION_LENGTH = (10, 160)
@@ -256,17 +256,39 @@ def cancel_huddle(huddle: Huddle, by: Attendee, reason: str = "", now: datetime 
     if len(reason) > REASON_LIMIT:
         raise DomainError(f"A reason can be at most {REASON_LIMIT} characters; this one has {len(reason)}.",
                           field="reason")
-    told = [s.attendee for s in huddle.seats if s.attendee_id != by.id] + [w.attendee for w in huddle.waiting]
+    _call_off(huddle, now, reason=reason, about=by, why=f": {reason}" if reason else ".")
+
+
+def _call_off(huddle: Huddle, now: datetime, *, reason: str, about: Attendee | None, why: str) -> None:
+    """Cancel the huddle: its bookings, waiting list and table are freed, and everyone in it but the host
+    reads "The huddle … is cancelled" and `why`, in a notice about `about`."""
+    told = ([s.attendee for s in huddle.seats if s.attendee_id != huddle.host_id]
+            + [w.attendee for w in huddle.waiting])
     huddle.cancelled_at = now
     huddle.cancel_reason = reason
     booking.release(huddle_id=huddle.id)
     db.session.execute(delete(HuddleWaiting).where(HuddleWaiting.huddle_id == huddle.id))
-    when = booking.time_label(by.conference, huddle.time)
+    when = booking.time_label(huddle.host.conference, huddle.time)
     for person in told:
-        notify(person, about=by, kind="huddle_cancelled",
-               text=f"The huddle “{huddle.question}” at {when} is cancelled" + (f": {reason}" if reason else "."))
+        notify(person, about=about, kind="huddle_cancelled",
+               text=f"The huddle “{huddle.question}” at {when} is cancelled{why}")
     db.session.flush()
     db.session.expire(huddle, ["seats", "waiting"])
+
+
+@before_account_deleted("huddles")
+def _leave_huddles(person: Attendee) -> None:
+    """Before `person`'s account goes: the upcoming huddles they host are cancelled (the notice names
+    nobody, as it outlives them), and they give up their seats and waiting places in the others."""
+    now = utcnow()
+    upcoming = (select(Huddle).join(MeetingTime, MeetingTime.id == Huddle.time_id)
+                .where(Huddle.cancelled_at.is_(None), MeetingTime.starts_at > now).order_by(Huddle.id))
+    for huddle in db.session.scalars(upcoming.where(Huddle.host_id == person.id)).all():
+        _call_off(huddle, now, reason="", about=None, why=": the host left PLN Connect.")
+    seated = select(HuddleSeat.huddle_id).where(HuddleSeat.attendee_id == person.id)
+    waiting = select(HuddleWaiting.huddle_id).where(HuddleWaiting.attendee_id == person.id)
+    for huddle in db.session.scalars(upcoming.where(or_(Huddle.id.in_(seated), Huddle.id.in_(waiting)))).all():
+        leave_huddle(huddle, person, now)
 
 
 # ---- invitations ----------------------------------------------------------------------------------
