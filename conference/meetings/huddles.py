@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
@@ -396,11 +397,12 @@ class HuddleLists:
     seeking: list[HuddleItem] = field(default_factory=list)
     others: list[HuddleItem] = field(default_factory=list)
     past: list[HuddleItem] = field(default_factory=list)
+    others_pages: Pagination | None = None   # which page of the others this is, and whether more follow
 
 
-def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20) -> HuddleLists:
-    """The huddles `person` hosts or is in, is invited to, may want, and the other open ones; upcoming only
-    (and mine that have ended)."""
+def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20, page: int = 1) -> HuddleLists:
+    """The huddles `person` hosts or is in, is invited to, may want, and the other open ones (`others` to
+    a page, page `page`, soonest first); upcoming only (and mine that have ended)."""
     now = now or utcnow()
     conference = person.conference
     seated = select(HuddleSeat.huddle_id).where(HuddleSeat.attendee_id == person.id)
@@ -427,8 +429,9 @@ def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20)
     invited = matching(offers, mine_ids)
     seeking = matching(seeks, mine_ids | {h.id for h in invited})
     shown = mine_ids | {h.id for h in invited} | {h.id for h in seeking}
-    rest = list(db.session.scalars(upcoming.where(Huddle.id.not_in(shown or {-1}))
-                                   .order_by(MeetingTime.starts_at, Huddle.id).limit(others)))
+    pages = db.paginate(upcoming.where(Huddle.id.not_in(shown or {-1})).order_by(MeetingTime.starts_at, Huddle.id),
+                        page=page, per_page=others, error_out=False)
+    rest = list(pages.items)
     everything = mine + invited + seeking + rest
     ids = [h.id for h in everything]
     counts = dict(db.session.execute(select(HuddleSeat.huddle_id, func.count()).where(
@@ -452,7 +455,7 @@ def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20)
                           huddle.size, counts.get(huddle.id, 0), status, huddle.cancelled_at is not None, name)
 
     lists = HuddleLists(invited=[item(h) for h in invited], seeking=[item(h) for h in seeking],
-                        others=[item(h) for h in rest])
+                        others=[item(h) for h in rest], others_pages=pages)
     for huddle in mine:
         if huddle.time.ends_at <= now:
             if huddle.cancelled_at is None and (huddle.id in my_seats or huddle.host_id == person.id):
