@@ -87,6 +87,7 @@ PAGES: list[Page] = [
     Page("digest", "digest.preview", ATTENDEE, _p("/me/digest")),
     # Meeting in person: problem-of-practice huddles.
     Page("huddles", "meetings.huddles", ATTENDEE, _p("/huddles")),
+    Page("huddles-more", "meetings.more_huddles", ATTENDEE, _p("/huddles/more")),
     Page("huddle-new", "meetings.new_huddle", ATTENDEE, _p("/huddles/new")),
     Page("huddle-new-errors", "meetings.new_huddle", ATTENDEE, _p("/huddles/new"), act="submit-empty"),
     Page("huddle-host", "meetings.huddle", ATTENDEE, _p("/huddles/{w.huddle_id}")),

@@ -3,6 +3,7 @@ waiting list, invitations, and afterwards swapping contacts and making a circle.
 from __future__ import annotations
 
 import html
+import re
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -635,3 +636,48 @@ def test_my_data_download_lists_my_huddles(client):
                                 "starts_at": times[0].starts_at.isoformat(timespec="seconds") + "Z", "minutes": 20,
                                 "place": "Hall B café", "size": 6, "me": "seated", "cancelled": False,
                                 "cancel_reason": ""}]
+
+
+def listed(page) -> list[int]:
+    """The huddle ids a page lists, in its order."""
+    return [int(n) for n in re.findall(r'<li id="huddle-(\d+)"', page)]
+
+
+def test_more_huddles_page_by_page_and_bad_pages_never_fail(client):
+    conference = make_conference()
+    times, lounge, cafe = frame(conference, times=3)
+    made = [a_huddle(conference, make_attendee(conference), times[n % 3]) for n in range(25)]
+    me = make_attendee(conference, name="Me")
+    sign_in_as(client, me)
+    by_time = [h.id for h in sorted(made, key=lambda h: (h.time.starts_at, h.id))]
+
+    page = text(client.get("/huddles"))
+    assert listed(page) == by_time[:20]
+    assert 'href="/huddles/more?page=2"' in page and "See 5 more huddles" in page
+
+    second = client.get("/huddles/more?page=2")
+    assert second.status_code == 200
+    assert listed(text(second)) == by_time[20:]
+    assert "Page 2 of 2" in text(second) and 'href="/huddles/more?page=1"' in text(second)
+    assert "/huddles/more?page=3" not in text(second)
+    first = text(client.get("/huddles/more"))
+    assert listed(first) == by_time[:20] and 'href="/huddles/more?page=2"' in first
+
+    for bad in ("-1", "0", "two", "", "2.5", "%00"):
+        response = client.get(f"/huddles/more?page={bad}")
+        assert response.status_code == 200, bad
+        assert listed(text(response)) == by_time[:20], bad
+    for beyond in ("3", "10000", "10001", str(10 ** 30)):
+        assert client.get(f"/huddles/more?page={beyond}").status_code == 404, beyond
+
+
+def test_no_more_link_when_every_other_huddle_fits(client):
+    conference = make_conference()
+    times, lounge, cafe = frame(conference)
+    sign_in_as(client, make_attendee(conference))
+    assert "No other huddles right now" in text(client.get("/huddles/more"))
+    huddle = a_huddle(conference, make_attendee(conference), times[0])
+    page = text(client.get("/huddles"))
+    assert "More huddles" in page and "/huddles/more" not in page
+    page = text(client.get("/huddles/more"))
+    assert listed(page) == [huddle.id] and "Page 1 of 1" in page and "/huddles/more?page=" not in page

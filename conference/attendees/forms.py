@@ -69,8 +69,17 @@ def _channel_fields(cls):
     return cls
 
 
+class MeetingMailForm(FlaskForm):
+    """The "Email me about meetings" switch (`Attendee.meeting_mail`): a form of its own on the calendar
+    page, and part of the profile. Unticked by default, as a checkbox that is not sent is off."""
+
+    meeting_mail = BooleanField("Email me about meetings",
+                                description="Requests, answers, changes and cancellations: at most one short "
+                                            "email every few minutes.")
+
+
 @_channel_fields
-class ProfileForm(FlaskForm):
+class ProfileForm(MeetingMailForm):
     name = StringField("Name", validators=[InputRequired("Enter your name as you'd like it on your badge."),
                                            Length(max=120, message="At most 120 characters, please.")])
     email = EmailField("Email", filters=[lambda v: v.strip() if v else v], validators=[InputRequired("Enter your email: it signs you in on a new phone."),
@@ -95,7 +104,8 @@ class ProfileForm(FlaskForm):
     def more_given(self) -> bool:
         """True when anything beyond the first step was typed or is wrong: that part is shown open."""
         for name, field in self._fields.items():
-            if name in self.FIRST_STEP or name in ("csrf_token", "meeting_requests") or name.endswith("_share"):
+            if (name in self.FIRST_STEP or name in ("csrf_token", "meeting_requests", "meeting_mail")
+                    or name.endswith("_share")):
                 continue
             if field.errors or (field.data not in (None, "", set(), False)):
                 return True
@@ -138,3 +148,4 @@ class ProfileForm(FlaskForm):
             self[f"ch_{kind}_share"].data = channel.visibility if channel else self[f"ch_{kind}_share"].default
         self.hidden.data = attendee.hidden
         self.meeting_requests.data = attendee.meeting_requests
+        self.meeting_mail.data = attendee.meeting_mail

@@ -11,6 +11,7 @@ from conference.contacts.cold import carry_cold_scans, cold_scans, waiting_in
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.htmx import render
+from conference.meetings.mail import set_meeting_mail
 from conference import ratelimits
 from conference.tasks import enqueue
 
@@ -69,6 +70,7 @@ def edit():
     if form.validate_on_submit():
         try:
             new_email = update_profile(me, form.to_input(editing=True))
+            set_meeting_mail(me, bool(form.meeting_mail.data))
             db.session.commit()
             if new_email:
                 enqueue(send_email_change_link, me.id, new_email)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import abort, g, redirect, request, url_for
 
 from conference import ratelimits
+from conference.attendees.forms import MeetingMailForm
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
 from conference.downloads import download, file_slug
@@ -28,7 +29,7 @@ def calendar_status(attendee) -> dict:
     feed = feed_of(attendee)
     made = local_time(attendee.conference, feed.created_at) if feed is not None else None
     return {"feed": feed, "made": f"{made:%a} {made.day} {made:%b}, {made:%-H:%M}" if made else "",
-            "phone": phone_platform()}
+            "phone": phone_platform(), "mail": MeetingMailForm(formdata=None, meeting_mail=attendee.meeting_mail)}
 
 
 def _one_item(entry, name: str):
@@ -115,9 +116,9 @@ def revoke_calendar_feed():
 @login_required
 def meeting_mail():
     """Turn email about meeting requests, answers and changes on or off."""
-    form = ConfirmForm()
+    form = MeetingMailForm()
     if form.validate_on_submit():
-        set_meeting_mail(g.attendee, request.form.get("meeting_mail") == "on")
+        set_meeting_mail(g.attendee, form.meeting_mail.data)
         db.session.commit()
     return _settings_answer()
 

@@ -16,6 +16,9 @@ from conference.meetings.huddles import (QUESTION_LENGTH, circle_name, cancel_hu
                                          start_huddle, swap_contact)
 from conference.meetings.models import HUDDLE_SIZES
 
+# Far past any conference's huddles, and small enough that its offset is a number every database takes.
+LAST_PAGE = 10_000
+
 DONE = {
     "started": "Your huddle is on. We told people who can help with its interests.",
     "listed": "Your huddle is on, listed for the people of the conference.",
@@ -41,6 +44,19 @@ def huddles():
     """Huddles: mine, those I can help with, those on what I seek, and the others of the conference."""
     me = g.attendee
     return render("meetings/huddles.html", lists=huddles_for(me), closed=is_closed(me.conference))
+
+
+@bp.get("/huddles/more")
+@login_required
+def more_huddles():
+    """The conference's other upcoming huddles, a page at a time (a page that is not a number is the first)."""
+    page = max(request.args.get("page", 1, type=int), 1)
+    if page > LAST_PAGE:
+        abort(404)
+    lists = huddles_for(g.attendee, page=page)
+    if page > 1 and not lists.others:
+        abort(404)
+    return render("meetings/huddles_more.html", lists=lists)
 
 
 def _new_form(form: HuddleForm, status: int = 200, problem: str | None = None):

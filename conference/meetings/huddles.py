@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask import current_app
+from flask_sqlalchemy.pagination import Pagination
 from sqlalchemy import and_, case, delete, exists, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload, selectinload
@@ -30,7 +31,7 @@ from conference.meetings import booking
 from conference.meetings.models import (HUDDLE_SIZES, Booking, Huddle, HuddleInterest, HuddleSeat, HuddleWaiting,
                                         MeetingTime, TableBooking)
 from conference.meetings.notices import notify
-from conference.privacy.operations import data_section
+from conference.privacy.operations import before_account_deleted, data_section
 from conference.security import clean_text
 
 QUESTION_LENGTH = (10, 160)
@@ -256,17 +257,39 @@ def cancel_huddle(huddle: Huddle, by: Attendee, reason: str = "", now: datetime 
     if len(reason) > REASON_LIMIT:
         raise DomainError(f"A reason can be at most {REASON_LIMIT} characters; this one has {len(reason)}.",
                           field="reason")
-    told = [s.attendee for s in huddle.seats if s.attendee_id != by.id] + [w.attendee for w in huddle.waiting]
+    _call_off(huddle, now, reason=reason, about=by, why=f": {reason}" if reason else ".")
+
+
+def _call_off(huddle: Huddle, now: datetime, *, reason: str, about: Attendee | None, why: str) -> None:
+    """Cancel the huddle: its bookings, waiting list and table are freed, and everyone in it but the host
+    reads "The huddle … is cancelled" and `why`, in a notice about `about`."""
+    told = ([s.attendee for s in huddle.seats if s.attendee_id != huddle.host_id]
+            + [w.attendee for w in huddle.waiting])
     huddle.cancelled_at = now
     huddle.cancel_reason = reason
     booking.release(huddle_id=huddle.id)
     db.session.execute(delete(HuddleWaiting).where(HuddleWaiting.huddle_id == huddle.id))
-    when = booking.time_label(by.conference, huddle.time)
+    when = booking.time_label(huddle.host.conference, huddle.time)
     for person in told:
-        notify(person, about=by, kind="huddle_cancelled",
-               text=f"The huddle “{huddle.question}” at {when} is cancelled" + (f": {reason}" if reason else "."))
+        notify(person, about=about, kind="huddle_cancelled",
+               text=f"The huddle “{huddle.question}” at {when} is cancelled{why}")
     db.session.flush()
     db.session.expire(huddle, ["seats", "waiting"])
+
+
+@before_account_deleted("huddles")
+def _leave_huddles(person: Attendee) -> None:
+    """Before `person`'s account goes: the upcoming huddles they host are cancelled (the notice names
+    nobody, as it outlives them), and they give up their seats and waiting places in the others."""
+    now = utcnow()
+    upcoming = (select(Huddle).join(MeetingTime, MeetingTime.id == Huddle.time_id)
+                .where(Huddle.cancelled_at.is_(None), MeetingTime.starts_at > now).order_by(Huddle.id))
+    for huddle in db.session.scalars(upcoming.where(Huddle.host_id == person.id)).all():
+        _call_off(huddle, now, reason="", about=None, why=": the host left PLN Connect.")
+    seated = select(HuddleSeat.huddle_id).where(HuddleSeat.attendee_id == person.id)
+    waiting = select(HuddleWaiting.huddle_id).where(HuddleWaiting.attendee_id == person.id)
+    for huddle in db.session.scalars(upcoming.where(or_(Huddle.id.in_(seated), Huddle.id.in_(waiting)))).all():
+        leave_huddle(huddle, person, now)
 
 
 # ---- invitations ----------------------------------------------------------------------------------
@@ -374,11 +397,12 @@ class HuddleLists:
     seeking: list[HuddleItem] = field(default_factory=list)
     others: list[HuddleItem] = field(default_factory=list)
     past: list[HuddleItem] = field(default_factory=list)
+    others_pages: Pagination | None = None   # which page of the others this is, and whether more follow
 
 
-def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20) -> HuddleLists:
-    """The huddles `person` hosts or is in, is invited to, may want, and the other open ones; upcoming only
-    (and mine that have ended)."""
+def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20, page: int = 1) -> HuddleLists:
+    """The huddles `person` hosts or is in, is invited to, may want, and the other open ones (`others` to
+    a page, page `page`, soonest first); upcoming only (and mine that have ended)."""
     now = now or utcnow()
     conference = person.conference
     seated = select(HuddleSeat.huddle_id).where(HuddleSeat.attendee_id == person.id)
@@ -405,8 +429,9 @@ def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20)
     invited = matching(offers, mine_ids)
     seeking = matching(seeks, mine_ids | {h.id for h in invited})
     shown = mine_ids | {h.id for h in invited} | {h.id for h in seeking}
-    rest = list(db.session.scalars(upcoming.where(Huddle.id.not_in(shown or {-1}))
-                                   .order_by(MeetingTime.starts_at, Huddle.id).limit(others)))
+    pages = db.paginate(upcoming.where(Huddle.id.not_in(shown or {-1})).order_by(MeetingTime.starts_at, Huddle.id),
+                        page=page, per_page=others, error_out=False)
+    rest = list(pages.items)
     everything = mine + invited + seeking + rest
     ids = [h.id for h in everything]
     counts = dict(db.session.execute(select(HuddleSeat.huddle_id, func.count()).where(
@@ -430,7 +455,7 @@ def huddles_for(person: Attendee, now: datetime | None = None, others: int = 20)
                           huddle.size, counts.get(huddle.id, 0), status, huddle.cancelled_at is not None, name)
 
     lists = HuddleLists(invited=[item(h) for h in invited], seeking=[item(h) for h in seeking],
-                        others=[item(h) for h in rest])
+                        others=[item(h) for h in rest], others_pages=pages)
     for huddle in mine:
         if huddle.time.ends_at <= now:
             if huddle.cancelled_at is None and (huddle.id in my_seats or huddle.host_id == person.id):

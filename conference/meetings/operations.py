@@ -19,7 +19,7 @@ from conference.extensions import db
 from conference.meetings.booking import book, busy_time_ids, chosen_time, place_at, release, take_table, time_label
 from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingTime, TableBooking
 from conference.meetings.notices import notify
-from conference.privacy.operations import data_section
+from conference.privacy.operations import before_account_deleted, data_section
 from conference.security import clean_text
 
 MESSAGE_LIMIT = Meeting.__table__.c.message.type.length
@@ -208,18 +208,46 @@ def cancel_meeting(meeting: Meeting, by: Attendee, reason: str = "", now: dateti
     if meeting.time.ends_at <= now:
         raise DomainError("That meeting is over, so there is nothing to cancel.", field="meeting")
     states = ("accepted", "requested") if by.id == meeting.asker_id else ("accepted",)
+    if not _call_off(meeting, by, reason, states, now):
+        raise DomainError("This meeting was already answered or cancelled: reload My schedule.", field="meeting")
+    other = meeting.invitee if by.id == meeting.asker_id else meeting.asker
+    notify(other, by, "cancelled",
+           f"{by.name} cancelled {time_label(other.conference, meeting.time)}: “{reason}”")
+
+
+def _call_off(meeting: Meeting, by: Attendee, reason: str, states: tuple[str, ...], now: datetime) -> bool:
+    """Mark the meeting cancelled by `by` if it is still in one of `states` (once, whoever else tries at
+    the same moment) and free its table and bookings; False when it was not."""
     done = db.session.execute(
         update(Meeting).where(Meeting.id == meeting.id, Meeting.state.in_(states))
         .values(state="cancelled", cancelled_at=now, cancelled_by_id=by.id, cancel_reason=reason)
         .execution_options(synchronize_session=False))
-    if done.rowcount != 1:
-        db.session.refresh(meeting)
-        raise DomainError("This meeting was already answered or cancelled: reload My schedule.", field="meeting")
-    release(meeting_id=meeting.id)
+    if done.rowcount == 1:
+        release(meeting_id=meeting.id)
     db.session.refresh(meeting)
-    other = meeting.invitee if by.id == meeting.asker_id else meeting.asker
-    notify(other, by, "cancelled",
-           f"{by.name} cancelled {time_label(other.conference, meeting.time)}: “{reason}”")
+    return done.rowcount == 1
+
+
+@before_account_deleted("meetings")
+def _call_off_meetings(person: Attendee) -> None:
+    """Before `person`'s account goes: their upcoming meetings and open requests are cancelled and the
+    other person told, in a notice about nobody (it outlives them), naming them unless they are hidden."""
+    now = utcnow()
+    meetings = db.session.scalars(
+        select(Meeting).join(MeetingTime, MeetingTime.id == Meeting.time_id)
+        .where(or_(Meeting.asker_id == person.id, Meeting.invitee_id == person.id),
+               Meeting.state.in_(("accepted", "requested")), MeetingTime.starts_at > now)
+        .order_by(Meeting.id)).all()
+    with_whom, who = ("", "the other person") if person.hidden else (f" with {person.name}", "they")
+    for meeting in meetings:
+        was = meeting.state
+        if not _call_off(meeting, person, "", (was,), now):
+            continue
+        other = meeting.invitee if meeting.asker_id == person.id else meeting.asker
+        when = time_label(other.conference, meeting.time)
+        notify(other, None, "cancelled",
+               f"Your meeting{with_whom} at {when} is cancelled: {who} left PLN Connect." if was == "accepted" else
+               f"The meeting request{with_whom} for {when} is withdrawn: {who} left PLN Connect.")
 
 
 def waiting_count(person_id: int, now: datetime | None = None) -> int:

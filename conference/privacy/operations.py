@@ -30,6 +30,20 @@ def data_section(name: str):
     return register
 
 
+# Other domains undo, before a person's rows go, what their leaving would break for others (meetings
+# call off the huddles they host and their meetings, so the people in them are told and freed):
+# BEFORE_ACCOUNT_DELETED["meetings"] = lambda attendee: ...
+BEFORE_ACCOUNT_DELETED: dict[str, Callable[[Attendee], None]] = {}
+
+
+def before_account_deleted(name: str):
+    """Register `fn(attendee)` to run when an account is about to be deleted, while its rows are still there."""
+    def register(fn):
+        BEFORE_ACCOUNT_DELETED[name] = fn
+        return fn
+    return register
+
+
 def when(moment) -> str | None:
     """A stored (UTC) moment as the download writes it."""
     return moment.isoformat(timespec="seconds") + "Z" if moment else None
@@ -104,7 +118,10 @@ def delete_account(attendee: Attendee) -> None:
     """Remove the attendee with their profile, interests, channels, contacts, notes and sign-in links.
 
     People who saved them keep their row (and their own note) as a "removed attendee"; the badge
-    code is retired so it never points at anyone again."""
+    code is retired so it never points at anyone again. What other domains registered with
+    `before_account_deleted` runs first (their upcoming huddles and meetings are called off)."""
+    for leaving in BEFORE_ACCOUNT_DELETED.values():
+        leaving(attendee)
     code = attendee.badge_code
     db.session.add(RetiredBadgeCode(code=code))
     db.session.flush()
