@@ -25,7 +25,7 @@ class Connection(db.Model):
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="SET NULL"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
     # The owner's tags in the order typed, a JSON list in the column "tags"; `tags` is the same as text.
-    tag_list: Mapped[list[str]] = mapped_column("tags", JSON, default=list)
+    tag_list: Mapped[list[str]] = mapped_column("tags", JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

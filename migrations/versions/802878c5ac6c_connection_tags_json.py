@@ -23,6 +23,7 @@ def upgrade():
     if op.get_bind().dialect.name == 'postgresql':
         op.execute("ALTER TABLE connection ALTER COLUMN tags TYPE JSON USING "
                    "CASE WHEN tags = '' THEN '[]'::json ELSE to_json(string_to_array(tags, ',')) END")
+        op.execute("ALTER TABLE connection ALTER COLUMN tags SET DEFAULT '[]'")
     else:
         op.execute("ALTER TABLE connection ADD COLUMN tags_list JSON NOT NULL DEFAULT '[]'")
         # json_quote escapes each tag's quotes and backslashes; the commas between tags stay as they are.
