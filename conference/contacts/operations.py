@@ -22,9 +22,7 @@ from conference.security import clean_text
 NOTE_LIMIT = 2000
 TAG_LIMIT = 10
 NOTE_SEPARATOR = "\n\n"  # between the notes of several scans of one badge
-OWN_BADGE = "That's your own badge. Show it to others so they can save you."
-OTHER_CONFERENCE = "This badge is from another conference, so it can't be saved here."
-REMOVED_BADGE = "This badge was removed: its owner deleted their account."
+REMOVED_BADGE = "This badge was removed: its owner deleted their account."  # the card's and the scanner's
 
 
 def clean_tags(text: str) -> str:
@@ -60,9 +58,9 @@ def connection_between(owner: Attendee, contact: Attendee) -> Connection | None:
 def check_can_save(owner, contact) -> None:
     """Nobody saves themselves, or someone from another conference (Attendees or card Persons)."""
     if owner.id == contact.id:
-        raise DomainError(OWN_BADGE)
+        raise DomainError("That's your own badge. Show it to others so they can save you.")
     if owner.conference_id != contact.conference_id:
-        raise DomainError(OTHER_CONFERENCE)
+        raise DomainError("This badge is from another conference, so it can't be saved here.")
 
 
 def name_on_scan(viewer, subject) -> str | None:
