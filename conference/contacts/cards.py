@@ -24,6 +24,8 @@ from conference.interests.models import AttendeeInterest, Interest, InterestsMix
 
 @dataclass(frozen=True, slots=True)
 class Named:
+    """An interest as a card names it: its name and its place in the conference's list."""
+
     name: str
     position: int = 0
 
@@ -41,6 +43,8 @@ class CardConference:
 
 @dataclass(frozen=True, slots=True)
 class InterestRow:
+    """One interest on a card's person, like an AttendeeInterest: helps with it, looks for it, or both."""
+
     interest_id: int
     offers: bool
     seeks: bool
@@ -49,6 +53,8 @@ class InterestRow:
 
 @dataclass(frozen=True, slots=True)
 class ChannelRow:
+    """One way to reach a card's person, like a Channel."""
+
     kind: str
     value: str
     visibility: str
