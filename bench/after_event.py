@@ -138,9 +138,9 @@ def seed(rng: random.Random) -> dict:
             if owner != contact:
                 pairs.add((owner, contact))
         for owner, contact in pairs:
-            yield (conference_id, start + owner, start + contact, rng.choice(NOTES), "", now, now)
+            yield (conference_id, start + owner, start + contact, rng.choice(NOTES), now, now)
 
-    columns = ["conference_id", "owner_id", "contact_id", "note", "tags", "created_at", "updated_at"]
+    columns = ["conference_id", "owner_id", "contact_id", "note", "created_at", "updated_at"]
     copy_rows(raw, "connection", columns, connections(big.id, BIG, BIG_CONNECTIONS))
     copy_rows(raw, "connection", columns, connections(small.id, SMALL, SMALL * SMALL_CONTACTS))
     db.session.commit()

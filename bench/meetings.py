@@ -271,7 +271,7 @@ def seed(scale: dict, rng: random.Random) -> None:
             pairs.add((owner, contact))
     pair_list = sorted(pairs)
     put(Connection.__table__, [dict(conference_id=conference.id, owner_id=o, contact_id=c, note=rng.choice(
-        ["", "", "Talked scheduling over coffee."]), tags="", created_at=now, updated_at=now) for o, c in pair_list])
+        ["", "", "Talked scheduling over coffee."]), created_at=now, updated_at=now) for o, c in pair_list])
     db.session.commit()
 
     world = World(rng, time_ids, tables)

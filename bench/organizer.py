@@ -96,7 +96,7 @@ def seed(rng: random.Random):
     batch = []
     for owner, contact in list(pairs)[:CONNECTIONS]:
         moment = rng.choices(hours, weights)[0] + timedelta(seconds=rng.randrange(3600))
-        batch.append(dict(conference_id=conference.id, owner_id=owner, contact_id=contact, note="", tags="",
+        batch.append(dict(conference_id=conference.id, owner_id=owner, contact_id=contact, note="", tags="[]",
                           created_at=moment, updated_at=moment))
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:  # counted once afterwards by tallies.rebuild rather than row by row

@@ -79,7 +79,7 @@ def _connection_rows(rng: random.Random, conference_id: int, count: int, people:
     for owner, contact in sorted(pairs):
         created = start + timedelta(seconds=rng.randint(0, 3 * 86400))
         rows.append(dict(conference_id=conference_id, owner_id=owner, contact_id=contact, note=rng.choice(NOTES),
-                         tags=rng.choice(["", "", "mentor", "scheduling,follow up"]), created_at=created,
+                         tags=rng.choice([[], [], ["mentor"], ["scheduling", "follow up"]]), created_at=created,
                          updated_at=created))
     return rows
 

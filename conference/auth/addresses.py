@@ -51,7 +51,8 @@ def merge_provisional(provisional: Attendee, into: Attendee) -> list[int]:
                                                           Connection.contact_id == connection.contact_id))
         if mine is None:
             db.session.add(Connection(conference_id=into.conference_id, owner_id=into.id,
-                                      contact_id=connection.contact_id, note=connection.note, tags=connection.tags))
+                                      contact_id=connection.contact_id, note=connection.note,
+                                      tag_list=connection.tag_list))
         elif connection.note and connection.note not in mine.note:
             mine.note = f"{mine.note}\n\n{connection.note}".strip()
         moved.append(connection.contact_id)

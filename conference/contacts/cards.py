@@ -4,49 +4,28 @@ Every scan opens a card, so `card_for` reads the person behind a code, their con
 interests and channels, the viewer (who they are, their interests), what the viewer saved about
 this person and whether this person saved the viewer back, in one round trip, into plain
 objects. They answer the same attributes the templates and `match_between` use on the ORM
-models, without building ORM objects for a page that changes nothing.
+models, without building ORM objects for a page that changes nothing. The contacts card and the
+scanner's card both read it here.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import DateTime, bindparam, text
+from sqlalchemy import DateTime, and_, bindparam, column, exists, func, select, table
 
-from conference.attendees.models import CHANNELS, ROLES
-from conference.events.models import utcnow
+from conference.attendees.models import CHANNELS, ROLES, Attendee, Channel
+from conference.contacts.models import Connection
+from conference.dialects import json_rows
+from conference.events.models import Conference, utcnow
 from conference.extensions import db
-from conference.interests.models import InterestsMixin
-
-_INTERESTS = """(SELECT {agg}({arr}(ai.interest_id, ai.offers, ai.seeks, i.name, i.position))
-       FROM attendee_interest ai JOIN interest i ON i.id = ai.interest_id WHERE ai.attendee_id = {who}.id)"""
-
-_CARD = """
-SELECT s.id, s.conference_id, s.name, s.role, s.school, s.district, s.state, s.hidden,
-       s.import_batch_id IS NOT NULL AND s.claimed_at IS NULL, s.meeting_requests,
-       EXISTS (SELECT 1 FROM meeting_time mt WHERE mt.conference_id = s.conference_id AND mt.starts_at > :now),
-       sc.name, sc.slug, sc.timezone, sc.closes_on, sc.retain_until,
-       {subject_interests},
-       (SELECT {agg}({arr}(ch.kind, ch.value, ch.visibility)) FROM channel ch WHERE ch.attendee_id = s.id),
-       v.id, v.conference_id, vc.name, vc.slug,
-       {viewer_interests},
-       cn.id, cn.note, cn.tags,
-       (SELECT count(*) FROM meeting mr JOIN meeting_time mrt ON mrt.id = mr.time_id
-        WHERE mr.invitee_id = v.id AND mr.state = 'requested' AND mrt.starts_at > :now),
-       EXISTS (SELECT 1 FROM connection m WHERE m.owner_id = s.id AND m.contact_id = v.id)
-FROM attendee s
-JOIN conference sc ON sc.id = s.conference_id
-LEFT JOIN attendee v ON v.id = :viewer AND v.session_version = :version
-LEFT JOIN conference vc ON vc.id = v.conference_id
-LEFT JOIN connection cn ON cn.owner_id = v.id AND cn.contact_id = s.id
-WHERE s.badge_code = :code
-"""
-
+from conference.interests.models import AttendeeInterest, Interest, InterestsMixin
 
 @dataclass(frozen=True, slots=True)
 class Named:
+    """An interest as a card names it: its name and its place in the conference's list."""
+
     name: str
     position: int = 0
 
@@ -64,6 +43,8 @@ class CardConference:
 
 @dataclass(frozen=True, slots=True)
 class InterestRow:
+    """One interest on a card's person, like an AttendeeInterest: helps with it, looks for it, or both."""
+
     interest_id: int
     offers: bool
     seeks: bool
@@ -72,6 +53,8 @@ class InterestRow:
 
 @dataclass(frozen=True, slots=True)
 class ChannelRow:
+    """One way to reach a card's person, like a Channel."""
+
     kind: str
     value: str
     visibility: str
@@ -108,15 +91,15 @@ class Person(InterestsMixin):
 
 @dataclass(frozen=True)
 class Saved:
-    """The viewer's saved contact for this person."""
+    """The viewer's saved contact for this person: the attributes of a Connection a card shows."""
 
     id: int
     note: str
-    tags: str
+    tag_list: list[str]
 
     @property
-    def tag_list(self) -> list[str]:
-        return [t for t in self.tags.split(",") if t]
+    def tags(self) -> str:
+        return ",".join(self.tag_list)
 
 
 @dataclass(frozen=True)
@@ -159,33 +142,58 @@ def shown_channels(channels, own: bool, saved_me: Callable[[], bool]) -> list:
     return sorted(shown, key=lambda c: _ORDER[c.kind])
 
 
-def _statement(dialect: str):
-    if dialect == "postgresql":
-        agg, arr = "json_agg", "json_build_array"
-    else:  # SQLite's JSON1 functions
-        agg, arr = "json_group_array", "json_array"
-    interests = _INTERESTS.format(agg=agg, arr=arr, who="{who}")
-    return text(_CARD.format(agg=agg, arr=arr, subject_interests=interests.format(who="s"),
-                             viewer_interests=interests.format(who="v"))).bindparams(
-        bindparam("now", type_=DateTime()))
+# Meetings are a package above contacts: the card names the two columns it counts by, not their models.
+_meeting = table("meeting", column("invitee_id"), column("time_id"), column("state"))
+_meeting_time = table("meeting_time", column("id"), column("conference_id"), column("starts_at", DateTime()))
 
 
-_statements: dict[str, object] = {}
+def _interests_of(person):
+    ai, interest = AttendeeInterest.__table__, Interest.__table__
+    return (select(json_rows(ai.c.interest_id, ai.c.offers, ai.c.seeks, interest.c.name, interest.c.position))
+            .select_from(ai.join(interest, interest.c.id == ai.c.interest_id))
+            .where(ai.c.attendee_id == person.c.id).scalar_subquery())
 
 
-def _json(value) -> list:
-    if value is None:
-        return []
-    return json.loads(value) if isinstance(value, str) else value
+def _card_statement():
+    """SELECT the card behind :code as :viewer (signed in with session :version) sees it, at :now."""
+    subject, viewer = Attendee.__table__.alias("s"), Attendee.__table__.alias("v")
+    event, viewer_event = Conference.__table__.alias("sc"), Conference.__table__.alias("vc")
+    saved, theirs, channel = Connection.__table__.alias("cn"), Connection.__table__.alias("m"), Channel.__table__
+    now = bindparam("now", type_=DateTime())
+    return (select(
+        subject.c.id, subject.c.conference_id, subject.c.name, subject.c.role, subject.c.school,
+        subject.c.district, subject.c.state, subject.c.hidden, subject.c.meeting_requests,
+        and_(subject.c.import_batch_id.is_not(None), subject.c.claimed_at.is_(None)).label("claimable"),
+        exists().where(_meeting_time.c.conference_id == subject.c.conference_id,
+                       _meeting_time.c.starts_at > now).label("meeting_times"),
+        event.c.name.label("conference_name"), event.c.slug.label("conference_slug"),
+        event.c.timezone.label("conference_timezone"), event.c.closes_on.label("conference_closes_on"),
+        event.c.retain_until.label("conference_retain_until"),
+        _interests_of(subject).label("interests"),
+        select(json_rows(channel.c.kind, channel.c.value, channel.c.visibility))
+        .where(channel.c.attendee_id == subject.c.id).scalar_subquery().label("channels"),
+        viewer.c.id.label("viewer_id"), viewer.c.conference_id.label("viewer_conference_id"),
+        viewer_event.c.name.label("viewer_conference_name"), viewer_event.c.slug.label("viewer_conference_slug"),
+        _interests_of(viewer).label("viewer_interests"),
+        saved.c.id.label("saved_id"), saved.c.note.label("saved_note"), saved.c.tags.label("saved_tags"),
+        select(func.count()).select_from(_meeting.join(_meeting_time, _meeting_time.c.id == _meeting.c.time_id))
+        .where(_meeting.c.invitee_id == viewer.c.id, _meeting.c.state == "requested", _meeting_time.c.starts_at > now)
+        .scalar_subquery().label("meetings_waiting"),
+        exists().where(theirs.c.owner_id == subject.c.id, theirs.c.contact_id == viewer.c.id).label("saved_me"),
+    ).select_from(
+        subject.join(event, event.c.id == subject.c.conference_id)
+        .outerjoin(viewer, and_(viewer.c.id == bindparam("viewer"), viewer.c.session_version == bindparam("version")))
+        .outerjoin(viewer_event, viewer_event.c.id == viewer.c.conference_id)
+        .outerjoin(saved, and_(saved.c.owner_id == viewer.c.id, saved.c.contact_id == subject.c.id))
+    ).where(subject.c.badge_code == bindparam("code")))
 
 
-def _date(value) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value  # SQLite gives text
+CARD = _card_statement()
 
 
-def _interests(value) -> list[InterestRow]:
+def _interests(rows) -> list[InterestRow]:
     return [InterestRow(interest_id, bool(offers), bool(seeks), Named(name, position))
-            for interest_id, offers, seeks, name, position in _json(value)]
+            for interest_id, offers, seeks, name, position in rows or ()]
 
 
 def card_for(code: str, viewer_id: int | None, for_update: bool = False, version: int = 0) -> Card | None:
@@ -194,30 +202,25 @@ def card_for(code: str, viewer_id: int | None, for_update: bool = False, version
 
     To look (for_update False) it is read outside a transaction, which spares the BEGIN and
     ROLLBACK round trips; to save, inside the session's transaction, on the connection the save uses."""
-    dialect = db.engine.dialect.name
-    statement = _statements.get(dialect)
-    if statement is None:
-        statement = _statements[dialect] = _statement(dialect)
     params = {"code": code, "viewer": viewer_id or 0, "version": version, "now": utcnow()}
     if for_update:
-        row = db.session.connection().execute(statement, params).first()
+        row = db.session.connection().execute(CARD, params).first()
     else:
         with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            row = connection.execute(statement, params).first()
+            row = connection.execute(CARD, params).first()
     if row is None:
         return None
-    (s_id, s_conference_id, name, role, school, district, state, hidden, claimable, meeting_requests,
-     meeting_times, c_name, c_slug, c_timezone, closes_on,
-     retain_until, s_interests, channels, v_id, v_conference_id, vc_name, vc_slug, v_interests, saved_id, note, tags,
-     waiting, saved_me) = row
-    event = CardConference(c_name, c_slug, c_timezone, _date(closes_on), _date(retain_until))
-    subject = Person(id=s_id, conference_id=s_conference_id, conference=event,
-                     interests=_interests(s_interests), name=name, role=role, school=school or "",
-                     district=district or "", state=state or "", hidden=bool(hidden),
-                     channels=[ChannelRow(*c) for c in _json(channels)], claimable=bool(claimable),
-                     meeting_requests=bool(meeting_requests))
-    viewer = None if v_id is None else Person(id=v_id, conference_id=v_conference_id,
-                                              conference=CardConference(vc_name, vc_slug),
-                                              interests=_interests(v_interests), meetings_waiting=waiting or 0)
-    return Card(code=code, subject=subject, viewer=viewer, connection=Saved(saved_id, note, tags) if saved_id else None,
-                saved_me=bool(saved_me), meeting_times=bool(meeting_times))
+    event = CardConference(row.conference_name, row.conference_slug, row.conference_timezone,
+                           row.conference_closes_on, row.conference_retain_until)
+    subject = Person(id=row.id, conference_id=row.conference_id, conference=event,
+                     interests=_interests(row.interests), name=row.name, role=row.role, school=row.school or "",
+                     district=row.district or "", state=row.state or "", hidden=bool(row.hidden),
+                     channels=[ChannelRow(*c) for c in row.channels or ()], claimable=bool(row.claimable),
+                     meeting_requests=bool(row.meeting_requests))
+    viewer = None if row.viewer_id is None else Person(
+        id=row.viewer_id, conference_id=row.viewer_conference_id,
+        conference=CardConference(row.viewer_conference_name, row.viewer_conference_slug),
+        interests=_interests(row.viewer_interests), meetings_waiting=row.meetings_waiting or 0)
+    saved = None if row.saved_id is None else Saved(row.saved_id, row.saved_note, row.saved_tags)
+    return Card(code=code, subject=subject, viewer=viewer, connection=saved, saved_me=bool(row.saved_me),
+                meeting_times=bool(row.meeting_times))

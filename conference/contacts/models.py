@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Text, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.attendees.models import Attendee
@@ -24,7 +24,8 @@ class Connection(db.Model):
     # NULL once the contact deleted their account: the owner keeps a "removed attendee" row and their note.
     contact_id: Mapped[int | None] = mapped_column(ForeignKey("attendee.id", ondelete="SET NULL"), index=True)
     note: Mapped[str] = mapped_column(Text, default="")
-    tags: Mapped[str] = mapped_column(String(300), default="")
+    # The owner's tags in the order typed, a JSON list in the column "tags"; `tags` is the same as text.
+    tag_list: Mapped[list[str]] = mapped_column("tags", JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -37,5 +38,15 @@ class Connection(db.Model):
         return self.contact_id is None
 
     @property
-    def tag_list(self) -> list[str]:
-        return [t for t in self.tags.split(",") if t]
+    def tags(self) -> str:
+        """The tags as a person types them, comma-joined: "scheduling,mentor" (set it the same way)."""
+        return ",".join(self.tag_list)
+
+    @tags.setter
+    def tags(self, text: str) -> None:
+        self.tag_list = split_tags(text)
+
+
+def split_tags(text: str) -> list[str]:
+    """'scheduling,mentor' -> ['scheduling', 'mentor']: the stored list behind a comma-joined text."""
+    return [tag for tag in (text or "").split(",") if tag]

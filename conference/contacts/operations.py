@@ -4,12 +4,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import DateTime, bindparam, exists, func, select, text
-from sqlalchemy.orm import aliased, joinedload, selectinload
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.orm import aliased, selectinload
 
 from conference.attendees.models import Attendee, Channel, role_label
 from conference.contacts.cards import Card, Saved, shown_channels
-from conference.contacts.models import Connection
+from conference.contacts.models import Connection, split_tags
+from conference.dialects import insert_on_conflict
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import ensure_open
@@ -20,13 +21,8 @@ from conference.security import clean_text
 
 NOTE_LIMIT = 2000
 TAG_LIMIT = 10
-
-
-def attendee_by_code(code: str) -> Attendee | None:
-    """The attendee with this badge code, with what a card shows loaded in one round trip."""
-    return db.session.execute(select(Attendee).where(Attendee.badge_code == code)
-                              .options(joinedload(Attendee.interests), joinedload(Attendee.channels))
-                              ).unique().scalar_one_or_none()
+NOTE_SEPARATOR = "\n\n"  # between the notes of several scans of one badge
+REMOVED_BADGE = "This badge was removed: its owner deleted their account."  # the card's and the scanner's
 
 
 def clean_tags(text: str) -> str:
@@ -74,39 +70,55 @@ def name_on_scan(viewer, subject) -> str | None:
     return subject.name if subject.conference_id == viewer.conference_id else None
 
 
-# The same SQL on PostgreSQL and SQLite (3.35+): a text statement compiles once per process.
-_UPSERT = text("""
-INSERT INTO connection (conference_id, owner_id, contact_id, note, tags, created_at, updated_at)
-VALUES (:conference_id, :owner_id, :contact_id, :note, :tags, :now, :now)
-ON CONFLICT (owner_id, contact_id) DO UPDATE SET note = excluded.note, tags = excluded.tags, updated_at = excluded.updated_at
-RETURNING id""").bindparams(bindparam("now", type_=DateTime()))
+def upsert_contacts(owner, rows: list[dict], add_notes: bool = False) -> list[Connection]:
+    """Save contacts for `owner` (an Attendee or a card Person) in one statement: each row (contact_id,
+    note, and optionally tag_list, created_at) is inserted, or updates the contact saved already
+    (before, or at this moment from another tab). A save replaces the saved note and tags; scans
+    (`add_notes`) add their note to the saved one and keep its tags, and leave a saved contact as
+    it is when the note is empty or would make the saved one longer than NOTE_LIMIT. Rows are
+    written in key order, so two overlapping saves wait for each other instead of deadlocking.
+
+    Returns the connections inserted or updated, as the session's objects, loaded afresh."""
+    now = utcnow()
+    stmt = insert_on_conflict(Connection).values([
+        {"conference_id": owner.conference_id, "owner_id": owner.id, "tag_list": [], "created_at": now,
+         "updated_at": now, **row} for row in sorted(rows, key=lambda row: row["contact_id"])])
+    saved, new = Connection.__table__.c, stmt.excluded
+    if add_notes:
+        grown = func.length(saved.note) + case((saved.note == "", 0), else_=len(NOTE_SEPARATOR)) + func.length(new.note)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[saved.owner_id, saved.contact_id],
+            set_={saved.note: case((saved.note == "", new.note), else_=saved.note + NOTE_SEPARATOR + new.note),
+                  saved.updated_at: new.updated_at},
+            where=and_(new.note != "", grown <= NOTE_LIMIT))
+    else:
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[saved.owner_id, saved.contact_id],
+            set_={saved.note: new.note, saved.tags: new.tags, saved.updated_at: new.updated_at})
+    return list(db.session.scalars(stmt.returning(Connection), execution_options={"populate_existing": True}))
 
 
-def _save(owner, contact, note: str, tags: str, saved_already: bool) -> tuple[int, str, str]:
+def _save(owner, contact, note: str, tags: str, saved_already: bool) -> Connection:
     """Save `contact` for `owner` (Attendees or card Persons), or update the one saved contact, in
     one statement: the row is inserted, or (saved already, or saved at this moment from another
-    tab) updated. Returns the connection's id and the note and tags as stored."""
+    tab) its note and tags replaced."""
     check_can_save(owner, contact)
     note, tags = clean_note(note), clean_tags(tags)
     if not saved_already:
         ensure_open(contact.conference)  # after closing, notes can change but nobody new is saved
-    connection_id = db.session.connection().execute(_UPSERT, {
-        "conference_id": contact.conference_id, "owner_id": owner.id, "contact_id": contact.id, "note": note,
-        "tags": tags, "now": utcnow()}).scalar_one()
-    return connection_id, note, tags
+    connection, = upsert_contacts(owner, [{"contact_id": contact.id, "note": note, "tag_list": split_tags(tags)}])
+    return connection
 
 
 def save_from_card(card: Card, note: str = "", tags: str = "") -> Saved:
-    """Save the card's person for its viewer (the save button on a card): no ORM objects."""
-    return Saved(*_save(card.viewer, card.subject, note, tags, card.connection is not None))
+    """Save the card's person for its viewer (the save button on a card)."""
+    connection = _save(card.viewer, card.subject, note, tags, card.connection is not None)
+    return Saved(connection.id, connection.note, connection.tag_list)
 
 
 def save_contact(owner: Attendee, contact: Attendee, note: str = "", tags: str = "") -> Connection:
     """Save `contact` for `owner`, or update the one saved contact. Safe when two saves race."""
-    db.session.flush()  # the statement below goes past the ORM: people just added must be written first
-    connection_id, _, _ = _save(owner, contact, note, tags, connection_between(owner, contact) is not None)
-    # Written behind the ORM's back: read the row afresh, over any copy already loaded.
-    return db.session.get(Connection, connection_id, populate_existing=True)
+    return _save(owner, contact, note, tags, connection_between(owner, contact) is not None)
 
 
 def owned_connection(owner: Attendee, connection_id: int) -> Connection:
@@ -178,10 +190,10 @@ def _contacts_statement(owner: Attendee, query: str, interest_id: int | None, co
         # Notes are folded here rather than stored folded: one person's contacts are few, and every
         # path that writes a note (saves, offline sync merges, edits) stays as it is.
         found = db.session.execute(
-            select(Connection.id, contact.search_key, Connection.note, Connection.tags)
+            select(Connection.id, contact.search_key, Connection.note, Connection.tag_list)
             .outerjoin(contact, Connection.contact_id == contact.id).where(Connection.owner_id == owner.id))
         ids = [connection_id for connection_id, key, note, tags in found
-               if matches(" ".join((key or "", fold(note), fold(tags))), words)]
+               if matches(" ".join((key or "", fold(note), fold(",".join(tags)))), words)]
         if not ids:
             return None
         stmt = stmt.where(Connection.id.in_(ids))

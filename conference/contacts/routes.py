@@ -11,8 +11,8 @@ from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.cold import remember_cold_scan, saved_from_badges
 from conference.contacts.forms import NoteForm, SaveContactForm
-from conference.contacts.operations import (contact_list, owned_connection, remove_contact, save_from_card, savers_of,
-                                            update_note, visible_channels)
+from conference.contacts.operations import (REMOVED_BADGE, contact_list, owned_connection, remove_contact,
+                                            save_from_card, savers_of, update_note, visible_channels)
 from conference.errors import DomainError
 from conference.extensions import db, htmx
 from conference.htmx import render
@@ -44,7 +44,7 @@ def _find_card(code: str, for_update: bool = False, missing: str | None = None):
         return None, _unknown_code(code, missing)
     if found is None and is_retired(normal):
         return None, render("badges/enter.html", typed=code, status=410, not_found=True, removed=True,
-                            error="This badge was removed: its owner deleted their account.")
+                            error=REMOVED_BADGE)
     if found is None:
         return None, _unknown_code(code, "No badge has this code. Check it against the badge and type it again.")
     return found, None

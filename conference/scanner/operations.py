@@ -5,14 +5,15 @@ import uuid
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import case, delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import noload
 
 from conference.attendees.models import Attendee
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.badges.operations import retired_among
 from conference.contacts.models import Connection
-from conference.contacts.operations import NOTE_LIMIT, check_can_save, clean_note, name_on_scan
+from conference.contacts.operations import (NOTE_LIMIT, NOTE_SEPARATOR, check_can_save, clean_note, name_on_scan,
+                                            upsert_contacts)
 from conference.dialects import insert_on_conflict
 from conference.errors import DomainError
 from conference.events.models import utcnow
@@ -22,7 +23,6 @@ from conference.scanner.models import ScanReceipt
 
 MAX_BATCH = 500
 TEXT_LIMIT = 500            # a badge link is about 50 characters; a QR can hold far more
-NOTE_SEPARATOR = "\n\n"
 RATE_LIMITED = ("Not checked yet: too many codes that found nobody in a short time. "
                 "This scan stays on the phone and is sent again later.")
 # The phone's clock is believed for the time of a scan only within this window.
@@ -108,49 +108,35 @@ def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, date
             select(Connection.contact_id, Connection.id, func.length(Connection.note)).where(
                 Connection.owner_id == owner.id, Connection.contact_id.in_(contact_ids))).all()}
 
+    def write(contact_ids) -> set[int]:
+        """Save the contacts not saved yet and add the new notes that fit: the contacts left as they were."""
+        rows = []
+        for cid in sorted(contact_ids):
+            added = NOTE_SEPARATOR.join(fitting(cid, existing[cid][1] if cid in existing else 0))
+            if cid not in existing or added:
+                rows.append({"contact_id": cid, "note": added, "created_at": first_seen[cid] or now})
+        written = upsert_contacts(owner, rows, add_notes=True) if rows else []
+        for connection in written:
+            existing[connection.contact_id] = (connection.id, len(connection.note))
+        return {row["contact_id"] for row in rows} - {connection.contact_id for connection in written}
+
     existing = saved_rows({contact.id for _, contact, _, _ in scans})
-    missing = [cid for cid in notes if cid not in existing]
-    if missing:
-        created = db.session.execute(
-            insert_on_conflict(Connection).values([
-                {"conference_id": owner.conference_id, "owner_id": owner.id, "contact_id": cid,
-                 "note": NOTE_SEPARATOR.join(fitting(cid, 0)), "tags": "", "created_at": first_seen[cid] or now,
-                 "updated_at": now} for cid in sorted(missing)])
-            .on_conflict_do_nothing(index_elements=["owner_id", "contact_id"])
-            .returning(Connection.contact_id, Connection.id)).all()
-        for cid, connection_id in created:
-            existing[cid] = (connection_id, 0)
-            notes[cid] = []  # already in the new row
-        # Rows not returned were saved at this moment by another request: add to them below.
-        raced = [cid for cid in missing if cid not in dict(created)]
-        if raced:
-            for cid in raced:
-                for client_uuid, _ in notes[cid]:
-                    refused.pop(client_uuid, None)
-            existing.update(saved_rows(raced))
-    table = Connection.__table__
-    for cid in sorted(notes):
-        if not notes[cid]:
-            continue
-        added = NOTE_SEPARATOR.join(fitting(cid, existing[cid][1]))
-        if not added:
-            continue
-        # `note || …` in SQL keeps notes arriving at once; the condition keeps the cap on what results.
-        grown = func.length(table.c.note) + case((table.c.note == "", 0), else_=len(NOTE_SEPARATOR)) + len(added)
-        done = db.session.execute(
-            update(table).where(table.c.id == existing[cid][0], grown <= NOTE_LIMIT)
-            .values(note=case((table.c.note == "", added), else_=table.c.note + NOTE_SEPARATOR + added),
-                    updated_at=now)
-            .returning(table.c.id)).first()
-        if done is None:  # another request added to the note a moment ago: too long now
-            for client_uuid, note in notes[cid]:
-                refused.setdefault(client_uuid, too_long(names[cid], None))
+    missing = {cid for cid in notes if cid not in existing}
+    unwritten = write(notes)
+    # Saved at this moment by another request: the notes are fitted again after the note it wrote.
+    raced = unwritten & missing
+    if raced:
+        for cid in raced:
+            for client_uuid, _ in notes[cid]:
+                refused.pop(client_uuid, None)
+        existing.update(saved_rows(raced))
+        unwritten = (unwritten - raced) | write(raced)
+    for cid in unwritten:  # another request added to the note a moment ago: too long now
+        for client_uuid, _ in notes[cid]:
+            refused.setdefault(client_uuid, too_long(names[cid], None))
     if refused:
         db.session.execute(delete(ScanReceipt).where(ScanReceipt.owner_id == owner.id,
                                                      ScanReceipt.client_uuid.in_(list(refused))))
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Connection):
-            db.session.expire(obj)  # changed behind the ORM's back
     return {client_uuid: (client_uuid in claimed and client_uuid not in refused,
                           existing.get(contact.id, (None,))[0], refused.get(client_uuid))
             for client_uuid, contact, _, _ in scans}

@@ -9,11 +9,11 @@ from flask import current_app, g, jsonify, redirect, request, url_for
 from flask_wtf.csrf import CSRFError, generate_csrf
 
 from conference.assets import release_version
-from conference.auth import login_required
+from conference.auth import login_required, session_viewer, to_sign_in
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.badges.operations import is_retired
-from conference.contacts.operations import (attendee_by_code, connection_between, name_on_scan, owned_connection,
-                                            visible_channels)
+from conference.contacts.cards import card_for
+from conference.contacts.operations import REMOVED_BADGE, check_can_save, owned_connection
 from conference.errors import DomainError
 from conference.extensions import csrf, db
 from conference.htmx import render
@@ -64,27 +64,27 @@ def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):
         ratelimits.badge_missed()
         context.update(outcome="malformed", message=str(bad))
         return render("scanner/card.html", "scan_card", status=422, **context)
-    subject = attendee_by_code(code)
-    me = g.attendee
+    viewer_id, version = session_viewer()
+    found = card_for(code, viewer_id, version=version)
     context["code"] = display(code)
-    if subject is None:
+    if found is None:
         ratelimits.badge_missed()
         if is_retired(code):
-            context.update(outcome="unknown", message="This badge was removed: its owner deleted their account.")
+            context.update(outcome="unknown", message=REMOVED_BADGE)
             return render("scanner/card.html", "scan_card", status=410, **context)
         context.update(outcome="unknown",
                        message=f"No badge has the code {display(code)}. Check it against the badge and try again.")
         return render("scanner/card.html", "scan_card", status=404, **context)
-    context["subject"] = subject
-    if subject.id == me.id:
-        context.update(outcome="refused", message="That's your own badge. Show it to others so they can save you.")
-        return render("scanner/card.html", "scan_card", status=409, **context)
-    if name_on_scan(me, subject) is None:
-        context.update(subject=None, outcome="refused", message="This badge is from another conference, so it can't be saved here.")
+    if found.viewer is None:  # signed out everywhere a moment ago
+        return to_sign_in()
+    try:
+        check_can_save(found.viewer, found.subject)
+    except DomainError as refused:
+        context.update(outcome="refused", message=refused.message)
         return render("scanner/card.html", "scan_card", status=409, **context)
     form = form or ScanSaveForm(formdata=None, code=display(code), uuid=str(uuid.uuid4()))
-    context.update(form=form, match=match_between(me, subject), connection=connection_between(me, subject),
-                   channels=visible_channels(subject, me))
+    context.update(subject=found.subject, form=form, match=match_between(found.viewer, found.subject),
+                   connection=found.connection, channels=found.visible_channels)
     return render("scanner/card.html", "scan_card", status=status, **context)
 
 
@@ -105,18 +105,19 @@ def save():
     typed = (form.code.data or "")[:500]
     if not form.validate_on_submit():
         return _card(typed, form=form, status=422)
+    viewer_id, version = session_viewer()
     try:
-        subject = attendee_by_code(code_from_scan(typed))
+        found = card_for(code_from_scan(typed), viewer_id, for_update=True, version=version)
     except MalformedCode:
-        subject = None
-    if subject is None:
+        found = None
+    if found is None:
         return _card(typed)
     try:
         client_uuid = uuid.UUID(form.uuid.data or "")
     except ValueError:
         client_uuid = uuid.uuid4()
     try:
-        connection_id, _ = record_scan(g.attendee, subject, client_uuid, form.note.data or "")
+        connection_id, _ = record_scan(g.attendee, found.subject, client_uuid, form.note.data or "")
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
