@@ -53,10 +53,11 @@ def seed(rng: random.Random):
     from sqlalchemy import select, text
 
     from conference.attendees.models import Attendee, name_keys
+    from conference.badges.codes import new_code
     from conference.contacts.models import Connection
+    from conference.dialects import bulk_insert
     from conference.extensions import db
     from conference.interests.models import AttendeeInterest
-    from conference.organizer.importer import _bulk_insert, _code
     from conference.organizer.models import Organizer
     from conference.organizer.operations import create_conference, interests_of
 
@@ -66,12 +67,12 @@ def seed(rng: random.Random):
     db.session.commit()
     interest_ids = [i.id for i in interests_of(conference)]
     start = datetime(2026, 7, 9, 12, 0)
-    rows = [dict(conference_id=conference.id, badge_code=_code(), name=f"Person {n:05d} Surname{n % 997}",
+    rows = [dict(conference_id=conference.id, badge_code=new_code(), name=f"Person {n:05d} Surname{n % 997}",
                  email=f"person{n}@school{n % 500}.example.org", role=rng.choice(ROLES), school=f"School {n % 1500}",
                  district=f"District {n % 300}", state=rng.choice(STATES), joined_at=start,
                  **name_keys(f"Person {n:05d} Surname{n % 997}", f"School {n % 1500}", f"District {n % 300}"))
             for n in range(ATTENDEES)]
-    _bulk_insert(Attendee, rows)
+    bulk_insert(Attendee, rows)
     ids = list(db.session.scalars(select(Attendee.id).where(Attendee.conference_id == conference.id)))
     links = []
     for attendee_id in ids:
@@ -79,7 +80,7 @@ def seed(rng: random.Random):
             offers = rng.random() < 0.5
             links.append(dict(attendee_id=attendee_id, interest_id=interest_id, offers=offers,
                               seeks=not offers or rng.random() < 0.2))
-    _bulk_insert(AttendeeInterest, links)
+    bulk_insert(AttendeeInterest, links)
     db.session.commit()
     pairs: set[tuple[int, int]] = set()
     while len(pairs) < CONNECTIONS:
@@ -99,7 +100,7 @@ def seed(rng: random.Random):
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:  # counted once afterwards by tallies.rebuild rather than row by row
         db.session.execute(text("ALTER TABLE connection DISABLE TRIGGER tally_connection"))
-    _bulk_insert(Connection, batch)
+    bulk_insert(Connection, batch)
     if postgres:
         db.session.execute(text("ALTER TABLE connection ENABLE TRIGGER tally_connection"))
     db.session.commit()
