@@ -55,10 +55,10 @@ def seed(rng: random.Random):
     from conference.attendees.models import Attendee, name_keys
     from conference.badges.operations import fresh_codes
     from conference.contacts.models import Connection
+    from conference.dialects import bulk_insert
     from conference.extensions import db
     from conference.interests.models import AttendeeInterest
     from conference.organizer.access.models import Organizer
-    from conference.organizer.registrants.importer import _bulk_insert
     from conference.organizer.settings.operations import create_conference, interests_of
 
     conference = create_conference("bench-national", "National Pre-K–8 Principals Conference")
@@ -73,7 +73,7 @@ def seed(rng: random.Random):
                  district=f"District {n % 300}", state=rng.choice(STATES), joined_at=start,
                  **name_keys(f"Person {n:05d} Surname{n % 997}", f"School {n % 1500}", f"District {n % 300}"))
             for n in range(ATTENDEES)]
-    _bulk_insert(Attendee, rows)
+    bulk_insert(Attendee, rows)
     ids = list(db.session.scalars(select(Attendee.id).where(Attendee.conference_id == conference.id)))
     links = []
     for attendee_id in ids:
@@ -81,7 +81,7 @@ def seed(rng: random.Random):
             offers = rng.random() < 0.5
             links.append(dict(attendee_id=attendee_id, interest_id=interest_id, offers=offers,
                               seeks=not offers or rng.random() < 0.2))
-    _bulk_insert(AttendeeInterest, links)
+    bulk_insert(AttendeeInterest, links)
     db.session.commit()
     pairs: set[tuple[int, int]] = set()
     while len(pairs) < CONNECTIONS:
@@ -101,7 +101,7 @@ def seed(rng: random.Random):
     postgres = db.session.get_bind().dialect.name == "postgresql"
     if postgres:  # counted once afterwards by tallies.rebuild rather than row by row
         db.session.execute(text("ALTER TABLE connection DISABLE TRIGGER tally_connection"))
-    _bulk_insert(Connection, batch)
+    bulk_insert(Connection, batch)
     if postgres:
         db.session.execute(text("ALTER TABLE connection ENABLE TRIGGER tally_connection"))
     db.session.commit()

@@ -1,10 +1,14 @@
 """The dashboard's running tallies stay equal to counting the connections afresh, whatever changes them."""
+import re
 import uuid
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
-from sqlalchemy import case, delete, func, select, update
+from alembic.script import ScriptDirectory
+from flask_migrate import upgrade
+from sqlalchemy import case, create_engine, delete, func, select, text, update
 
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
@@ -16,7 +20,8 @@ from conference.organizer.dashboard.models import AttendeeTally, ConnectionTally
 from conference.privacy.operations import delete_account
 from conference.retention.operations import purge_attendees
 from conference.scanner.operations import save_scans
-from tests.conftest import ON_POSTGRES
+from conference import create_app
+from tests.conftest import DATABASE_URL, ON_POSTGRES, test_config
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import connect
 
@@ -189,3 +194,82 @@ def test_saves_role_changes_and_folds_at_the_same_moment_stay_exact(app):
     conference = db.session.get(type(conference), conference_id)
     assert sum(tallies.recounted_connections(conference_id).values()) > 10
     assert_tallies_exact(conference)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer at a time: nothing runs at the same moment")
+def test_a_fold_passes_over_an_account_being_deleted_without_waiting(app):
+    conference = make_conference()
+    p1, p2, a1 = people(conference, "principal", "principal", "aspiring_principal")
+    for owner, contact in ((p1, a1), (a1, p1), (p2, a1), (a1, p2), (p1, p2)):
+        connect(owner, contact, datetime(2026, 7, 9, 16, 30))
+    conference_id, deleted = conference.id, a1.id
+    with db.engine.connect() as other:  # a deletion of a1, not yet committed
+        other.execute(text("DELETE FROM connection WHERE owner_id = :id OR contact_id = :id"), {"id": deleted})
+        other.execute(delete(Attendee).where(Attendee.id == deleted))
+        db.session.execute(text("SET LOCAL lock_timeout = '3s'"))  # waiting would fail the fold
+        tallies.fold(conference_id)
+        db.session.commit()
+        other.commit()
+    assert_tallies_exact(db.session.get(type(conference), conference_id))
+
+
+def _triggers_held() -> dict[str, str]:
+    """The triggers (and, on PostgreSQL, trigger functions) the app's database holds, by name."""
+    if ON_POSTGRES:
+        return dict(db.session.execute(text(
+            "SELECT 'trigger ' || t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t WHERE NOT t.tgisinternal "
+            "UNION ALL SELECT 'function ' || p.proname, pg_get_functiondef(p.oid) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype")).all())
+    return dict(db.session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all())
+
+
+@pytest.fixture
+def migrated_app(tmp_path):
+    """The app on a database of its own, built by the migrations (as `flask db upgrade` does)."""
+    if ON_POSTGRES:
+        name = f"pln_triggers_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(DATABASE_URL, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+    migrated = create_app(test_config(tmp_path, SQLALCHEMY_DATABASE_URI=url))
+    with migrated.app_context():
+        upgrade()
+        yield migrated
+        db.session.remove()
+        db.engine.dispose()
+    if ON_POSTGRES:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_migrations_install_the_triggers_the_code_installs(app, migrated_app):
+    """A database built by the migrations holds the same tally triggers as one built by create_all
+    (tallies.trigger_ddl): a change to the triggers in the code needs a migration that installs it."""
+    migrated = _triggers_held()
+    with app.app_context():
+        created = _triggers_held()
+    assert created and migrated == created
+    database = "postgresql" if ON_POSTGRES else "sqlite"
+    ddl = tallies.trigger_ddl(database)
+    if ON_POSTGRES:  # the functions' bodies as written
+        bodies = dict(db.session.execute(text(
+            "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype")).all())
+        assert bodies == {re.match(r"CREATE OR REPLACE FUNCTION (\w+)\(", s).group(1): s.split("$$")[1]
+                          for s in ddl if s.startswith("CREATE OR REPLACE FUNCTION")}
+    else:  # SQLite keeps each CREATE TRIGGER statement as written
+        assert migrated == {re.match(r"CREATE TRIGGER (\w+) ", s).group(1): s
+                            for s in ddl if s.startswith("CREATE TRIGGER")}
+
+
+def test_the_latest_migration_with_trigger_statements_has_the_code_s_statements():
+    """The migration that last (re)installed the triggers keeps a copy of tallies.trigger_ddl, for
+    both databases."""
+    scripts = ScriptDirectory(str(Path(__file__).resolve().parent.parent / "migrations"))
+    latest = next(script.module for script in scripts.walk_revisions() if hasattr(script.module, "TRIGGERS"))
+    assert {database: tallies.trigger_ddl(database) for database in ("postgresql", "sqlite")} == latest.TRIGGERS

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from sqlalchemy import Boolean, Integer, and_, any_, bindparam, case, delete, exists, func, or_, select, true, union
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Boolean, and_, bindparam, case, delete, exists, func, or_, select, true, union
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, lazyload
 
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
+from conference.dialects import in_ids
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
@@ -125,16 +125,14 @@ def _pool_statement(interests: int):
 
 
 @lru_cache(maxsize=32)
-def _score_statement(mentee: bool, mentor: bool, limit: int, arrays: bool):
+def _score_statement(mentee: bool, mentor: bool, limit: int):
     """Score the pool (bound as `pool`) for one viewer; the viewer's figures are parameters, so the
-    statement is built once per shape and SQLAlchemy's compiled cache does the rest. With `arrays`
-    (PostgreSQL) the pool is one array parameter, not a placeholder per candidate."""
+    statement is built once per shape and SQLAlchemy's compiled cache does the rest."""
     ai = AttendeeInterest.__table__
     a = Attendee.__table__
     seeks, offers = bindparam("seeks", expanding=True), bindparam("offers", expanding=True)
     mine, mentoring = bindparam("mine", expanding=True), bindparam("mentoring", expanding=True)
-    pool = (a.c.id == any_(bindparam("pool", type_=ARRAY(Integer))) if arrays
-            else a.c.id.in_(bindparam("pool", expanding=True)))
+    pool = in_ids(a.c.id, "pool")
     me = bindparam("me")
     # Each candidate's interest rows are read per candidate (a few rows by primary key): joined
     # to the pool instead, PostgreSQL expected too many and scanned every interest row.
@@ -192,8 +190,7 @@ def _ranked(me: Attendee, limit: int, facts: ConferenceFacts) -> list[tuple[Atte
     # and hash-joined them with a scan of every interest row and every attendee; with the ids
     # known, it reads the few hundred people and their interest rows by primary key.
     years = me.years_in_role
-    arrays = db.session.get_bind().dialect.name == "postgresql"
-    statement = _score_statement(_is_mentee(me, mentoring), _offers_mentoring(me, mentoring), limit, arrays)
+    statement = _score_statement(_is_mentee(me, mentoring), _offers_mentoring(me, mentoring), limit)
     rows = db.session.execute(statement, {
         "pool": pool, "seeks": sorted(seeks), "offers": sorted(offers), "mine": sorted(mine),
         "mentoring": sorted(mentoring), "me": me.id, "conference_id": me.conference_id,

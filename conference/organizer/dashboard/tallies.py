@@ -19,22 +19,22 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import delete, event, func, insert, select, text, tuple_
+from sqlalchemy import delete, event, func, insert, literal_column, or_, select, text, tuple_
 
+from conference import dialects
+from conference.attendees.models import Attendee
+from conference.contacts.models import Connection
 from conference.extensions import db
 from conference.organizer.dashboard.models import AttendeeTally, ConnectionTally
 
 
-def _hour_sql(dialect: str, column: str) -> str:
-    if dialect == "postgresql":
-        return f"date_trunc('hour', {column})"
-    # The text SQLAlchemy writes for a DateTime on SQLite, so rows of one hour group together.
-    return f"strftime('%Y-%m-%d %H:00:00.000000', {column})"
+def _hour_sql(database: str, column: str) -> str:
+    return dialects.sql_text(dialects.hour_of(literal_column(column)), database)
 
 
-def _connection_changes(dialect: str, row: str, sign: str) -> list[str]:
+def _connection_changes(database: str, row: str, sign: str) -> list[str]:
     """Statements counting one connection (`row` is NEW or OLD) in or out (`sign` is "" or "-")."""
-    hour = _hour_sql(dialect, f"{row}.created_at")
+    hour = _hour_sql(database, f"{row}.created_at")
     return [
         f"""INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
         SELECT {row}.conference_id, {hour}, o.role,
@@ -50,9 +50,9 @@ def _connection_changes(dialect: str, row: str, sign: str) -> list[str]:
     ]
 
 
-def _saved_as(dialect: str, role: str, sign: str) -> str:
+def _saved_as(database: str, role: str, sign: str) -> str:
     """The attendee's (OLD) own saves counted in or out as if their role were `role`."""
-    hour = _hour_sql(dialect, "x.created_at")
+    hour = _hour_sql(database, "x.created_at")
     return f"""INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
         SELECT x.conference_id, {hour}, {role}, COALESCE(c.role, ''), {sign}count(*)
         FROM connection x LEFT JOIN attendee c ON c.id = x.contact_id
@@ -60,9 +60,9 @@ def _saved_as(dialect: str, role: str, sign: str) -> str:
         GROUP BY x.conference_id, {hour}, COALESCE(c.role, '')"""
 
 
-def _saved_by_as(dialect: str, role: str, sign: str) -> str:
+def _saved_by_as(database: str, role: str, sign: str) -> str:
     """Others' saves of the attendee (OLD) counted in or out as if their role were `role`."""
-    hour = _hour_sql(dialect, "x.created_at")
+    hour = _hour_sql(database, "x.created_at")
     return f"""INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
         SELECT x.conference_id, {hour}, o.role, {role}, {sign}count(*)
         FROM connection x JOIN attendee o ON o.id = x.owner_id
@@ -70,15 +70,15 @@ def _saved_by_as(dialect: str, role: str, sign: str) -> str:
         GROUP BY x.conference_id, {hour}, o.role"""
 
 
-def _role_change(dialect: str) -> list[str]:
-    return [_saved_as(dialect, "OLD.role", "-"), _saved_as(dialect, "NEW.role", ""),
-            _saved_by_as(dialect, "OLD.role", "-"), _saved_by_as(dialect, "NEW.role", "")]
+def _role_change(database: str) -> list[str]:
+    return [_saved_as(database, "OLD.role", "-"), _saved_as(database, "NEW.role", ""),
+            _saved_by_as(database, "OLD.role", "-"), _saved_by_as(database, "NEW.role", "")]
 
 
-def _account_deleted(dialect: str) -> list[str]:
+def _account_deleted(database: str) -> list[str]:
     # Their saves go; others' saves of them stay, as saves of a removed attendee ("").
-    return [_saved_as(dialect, "OLD.role", "-"), _saved_by_as(dialect, "OLD.role", "-"),
-            _saved_by_as(dialect, "''", ""),
+    return [_saved_as(database, "OLD.role", "-"), _saved_by_as(database, "OLD.role", "-"),
+            _saved_by_as(database, "''", ""),
             """INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by)
         SELECT c.conference_id, c.id, 0, -count(*)
         FROM connection x JOIN attendee c ON c.id = x.contact_id
@@ -89,88 +89,89 @@ def _account_deleted(dialect: str) -> list[str]:
 
 LOCK_KEY = 7_304_001  # advisory locks (LOCK_KEY, conference id): its tallies; (LOCK_KEY + 1, id): folding them
 
-MOVED = ("OLD.conference_id IS DISTINCT FROM NEW.conference_id OR OLD.owner_id IS DISTINCT FROM NEW.owner_id"
-         " OR OLD.contact_id IS DISTINCT FROM NEW.contact_id OR OLD.created_at IS DISTINCT FROM NEW.created_at")
+MOVED_COLUMNS = ("conference_id", "owner_id", "contact_id", "created_at")
 
 
-def trigger_ddl(dialect: str) -> list[str]:
-    """The statements that (re)create the triggers, for "postgresql" or "sqlite"."""
-    if dialect == "postgresql":
-        def body(statements: list[str]) -> str:
-            return "".join(f"        {s};\n" for s in statements)
-        # Saves look up the two people's roles; a role change moves the counts of the connections it
-        # can see. Without a lock, a save not yet committed would be counted under the old role and
-        # never moved, so per conference saves take a shared lock and role changes an exclusive one
-        # (held until commit; in-memory advisory locks, no row is written).
-        return [
-            f"""CREATE OR REPLACE FUNCTION tally_connection() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+def _moved(database: str) -> str:
+    """A connection's counted columns changed (a condition on OLD and NEW)."""
+    return dialects.sql_text(or_(*(literal_column(f"OLD.{c}").is_distinct_from(literal_column(f"NEW.{c}"))
+                                   for c in MOVED_COLUMNS)), database)
+
+
+def _role_changed(database: str) -> str:
+    return dialects.sql_text(literal_column("OLD.role").is_distinct_from(literal_column("NEW.role")), database)
+
+
+def _postgresql_triggers() -> list[str]:
+    # Saves look up the two people's roles; a role change moves the counts of the connections it
+    # can see. Without a lock, a save not yet committed would be counted under the old role and
+    # never moved, so per conference saves take a shared lock and role changes an exclusive one
+    # (held until commit; in-memory advisory locks, no row is written).
+    database = "postgresql"
+    body = dialects.postgresql_statements
+    return [
+        dialects.postgresql_trigger_function("tally_connection", f"""\
     PERFORM pg_advisory_xact_lock_shared({LOCK_KEY}, CASE WHEN TG_OP = 'DELETE' THEN OLD.conference_id
                                                           ELSE NEW.conference_id END);
     IF TG_OP = 'UPDATE' AND OLD.conference_id <> NEW.conference_id THEN
         PERFORM pg_advisory_xact_lock_shared({LOCK_KEY}, OLD.conference_id);
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-{body(_connection_changes(dialect, "OLD", "-"))}    END IF;
+{body(_connection_changes(database, "OLD", "-"))}    END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
-{body(_connection_changes(dialect, "NEW", ""))}    END IF;
+{body(_connection_changes(database, "NEW", ""))}    END IF;
     RETURN NULL;
-END $$""",
-            # BEFORE: each row's trigger sees the roles as earlier rows of the same UPDATE left them.
-            f"""CREATE OR REPLACE FUNCTION tally_attendee() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
+"""),
+        # BEFORE: each row's trigger sees the roles as earlier rows of the same UPDATE left them.
+        dialects.postgresql_trigger_function("tally_attendee", f"""\
     IF TG_OP = 'UPDATE' THEN
         PERFORM pg_advisory_xact_lock({LOCK_KEY}, OLD.conference_id);
-{body(_role_change(dialect))}        RETURN NEW;
+{body(_role_change(database))}        RETURN NEW;
     END IF;
     -- A deleted account changes no role: like a save, it only has to wait for role changes.
     PERFORM pg_advisory_xact_lock_shared({LOCK_KEY}, OLD.conference_id);
-{body(_account_deleted(dialect))}    RETURN OLD;
-END $$""",
-            "DROP TRIGGER IF EXISTS tally_connection ON connection",
-            "CREATE TRIGGER tally_connection AFTER INSERT OR DELETE ON connection "
-            "FOR EACH ROW EXECUTE FUNCTION tally_connection()",
-            "DROP TRIGGER IF EXISTS tally_connection_moved ON connection",
-            "CREATE TRIGGER tally_connection_moved AFTER UPDATE OF conference_id, owner_id, contact_id, created_at "
-            f"ON connection FOR EACH ROW WHEN ({MOVED}) EXECUTE FUNCTION tally_connection()",
-            "DROP TRIGGER IF EXISTS tally_attendee_deleted ON attendee",
-            "CREATE TRIGGER tally_attendee_deleted BEFORE DELETE ON attendee "
-            "FOR EACH ROW EXECUTE FUNCTION tally_attendee()",
-            "DROP TRIGGER IF EXISTS tally_attendee_role ON attendee",
-            "CREATE TRIGGER tally_attendee_role BEFORE UPDATE OF role ON attendee "
-            "FOR EACH ROW WHEN (OLD.role IS DISTINCT FROM NEW.role) EXECUTE FUNCTION tally_attendee()",
-        ]
-
-    def trigger(name: str, on: str, statements: list[str], when: str = "") -> list[str]:
-        body = "".join(f"    {s};\n" for s in statements)
-        when = f" WHEN {when}" if when else ""
-        return [f"DROP TRIGGER IF EXISTS {name}", f"CREATE TRIGGER {name} {on} FOR EACH ROW{when}\nBEGIN\n{body}END"]
-
-    moved = MOVED.replace("IS DISTINCT FROM", "IS NOT")
-    return [
-        *trigger("tally_connection_added", "AFTER INSERT ON connection", _connection_changes(dialect, "NEW", "")),
-        *trigger("tally_connection_removed", "AFTER DELETE ON connection", _connection_changes(dialect, "OLD", "-")),
-        *trigger("tally_connection_moved",
-                 "AFTER UPDATE OF conference_id, owner_id, contact_id, created_at ON connection",
-                 _connection_changes(dialect, "OLD", "-") + _connection_changes(dialect, "NEW", ""), moved),
-        # SQLite runs a row's AFTER trigger before the next row is changed, as PostgreSQL's BEFORE does.
-        *trigger("tally_attendee_role", "AFTER UPDATE OF role ON attendee", _role_change(dialect),
-                 "OLD.role IS NOT NEW.role"),
-        *trigger("tally_attendee_deleted", "BEFORE DELETE ON attendee", _account_deleted(dialect)),
+{body(_account_deleted(database))}    RETURN OLD;
+"""),
+        *dialects.postgresql_trigger("tally_connection", "AFTER INSERT OR DELETE", "connection", "tally_connection"),
+        *dialects.postgresql_trigger("tally_connection_moved", f"AFTER UPDATE OF {', '.join(MOVED_COLUMNS)}",
+                                     "connection", "tally_connection", _moved(database)),
+        *dialects.postgresql_trigger("tally_attendee_deleted", "BEFORE DELETE", "attendee", "tally_attendee"),
+        *dialects.postgresql_trigger("tally_attendee_role", "BEFORE UPDATE OF role", "attendee", "tally_attendee",
+                                     _role_changed(database)),
     ]
+
+
+def _sqlite_triggers() -> list[str]:
+    # One writer at a time: no locks. One trigger per change, as SQLite triggers run statements inline.
+    database = "sqlite"
+    return [
+        *dialects.sqlite_trigger("tally_connection_added", "AFTER INSERT", "connection",
+                                 _connection_changes(database, "NEW", "")),
+        *dialects.sqlite_trigger("tally_connection_removed", "AFTER DELETE", "connection",
+                                 _connection_changes(database, "OLD", "-")),
+        *dialects.sqlite_trigger("tally_connection_moved", f"AFTER UPDATE OF {', '.join(MOVED_COLUMNS)}",
+                                 "connection", _connection_changes(database, "OLD", "-")
+                                 + _connection_changes(database, "NEW", ""), _moved(database)),
+        # SQLite runs a row's AFTER trigger before the next row is changed, as PostgreSQL's BEFORE does.
+        *dialects.sqlite_trigger("tally_attendee_role", "AFTER UPDATE OF role", "attendee", _role_change(database),
+                                 _role_changed(database)),
+        *dialects.sqlite_trigger("tally_attendee_deleted", "BEFORE DELETE", "attendee", _account_deleted(database)),
+    ]
+
+
+TRIGGERS = {"postgresql": _postgresql_triggers, "sqlite": _sqlite_triggers}
+
+
+def trigger_ddl(database: str) -> list[str]:
+    """The statements that (re)create the triggers, for "postgresql" or "sqlite"."""
+    return TRIGGERS[database]()
 
 
 @event.listens_for(db.metadata, "after_create")
 def _install_triggers(metadata, connection, **kw) -> None:
     """create_all (tests, benchmarks) gets the triggers the migration installs."""
-    dialect = connection.dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        for statement in trigger_ddl(dialect):
-            connection.exec_driver_sql(statement)
-
-
-def _postgres() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    for statement in trigger_ddl(dialects.database_of(connection)):
+        connection.exec_driver_sql(statement)
 
 
 def counted_connections(conference_id: int) -> dict[tuple[datetime, str, str], int]:
@@ -193,13 +194,16 @@ def counted_attendees(conference_id: int) -> dict[int, tuple[int, int]]:
     return {attendee_id: (int(s), int(b)) for attendee_id, s, b in rows if s or b}
 
 
-def _recount_connections_sql(dialect: str) -> str:
-    hour = _hour_sql(dialect, "x.created_at")
-    return f"""SELECT x.conference_id, {hour} AS hour, o.role AS owner_role, COALESCE(c.role, '') AS contact_role,
-               count(*) AS n
-        FROM connection x JOIN attendee o ON o.id = x.owner_id LEFT JOIN attendee c ON c.id = x.contact_id
-        WHERE x.conference_id = :conference
-        GROUP BY x.conference_id, {hour}, o.role, COALESCE(c.role, '')"""
+def _recounted_connections(conference_id: int):
+    """(conference, hour, owner's role, contact's role or "", n) counted from the connections."""
+    x, hour = Connection.__table__, dialects.hour_of(Connection.created_at)
+    owner, contact = Attendee.__table__.alias("o"), Attendee.__table__.alias("c")
+    contact_role = func.coalesce(contact.c.role, literal_column("''"))
+    return (select(x.c.conference_id, hour.label("hour"), owner.c.role.label("owner_role"),
+                   contact_role.label("contact_role"), func.count().label("n"))
+            .select_from(x.join(owner, owner.c.id == x.c.owner_id).outerjoin(contact, contact.c.id == x.c.contact_id))
+            .where(x.c.conference_id == conference_id)
+            .group_by(x.c.conference_id, hour, owner.c.role, contact_role))
 
 
 RECOUNT_ATTENDEES = """SELECT a.conference_id, a.id AS attendee_id, COALESCE(s.n, 0) AS saved, COALESCE(b.n, 0) AS saved_by
@@ -212,11 +216,8 @@ RECOUNT_ATTENDEES = """SELECT a.conference_id, a.id AS attendee_id, COALESCE(s.n
 
 def recounted_connections(conference_id: int) -> dict[tuple[datetime, str, str], int]:
     """The same as counted_connections, counted from the connections themselves."""
-    query = text(_recount_connections_sql(db.session.get_bind().dialect.name)).columns(
-        ConnectionTally.conference_id, ConnectionTally.hour, ConnectionTally.owner_role,
-        ConnectionTally.contact_role, ConnectionTally.n)
     return {(r.hour, r.owner_role, r.contact_role): r.n
-            for r in db.session.execute(query, {"conference": conference_id})}
+            for r in db.session.execute(_recounted_connections(conference_id))}
 
 
 def recounted_attendees(conference_id: int) -> dict[int, tuple[int, int]]:
@@ -227,60 +228,25 @@ def recounted_attendees(conference_id: int) -> dict[int, tuple[int, int]]:
 
 def rebuild(conference_id: int) -> None:
     """Count one conference's connections afresh (after bulk loads with triggers off, or to check)."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        # No saves while counting: a save committed between the delete and the count would count twice.
-        db.session.execute(text("LOCK TABLE connection, attendee IN SHARE MODE"))
+    # No saves while counting: a save committed between the delete and the count would count twice.
+    dialects.lock_tables_for_counting(Connection.__table__, Attendee.__table__)
     db.session.execute(delete(ConnectionTally).where(ConnectionTally.conference_id == conference_id))
     db.session.execute(delete(AttendeeTally).where(AttendeeTally.conference_id == conference_id))
-    params = {"conference": conference_id}
-    db.session.execute(text("INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n) "
-                            + _recount_connections_sql(dialect)), params)
+    t = ConnectionTally
+    db.session.execute(insert(t).from_select([t.conference_id, t.hour, t.owner_role, t.contact_role, t.n],
+                                             _recounted_connections(conference_id)))
     db.session.execute(text("INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by) "
-                            + RECOUNT_ATTENDEES), params)
+                            + RECOUNT_ATTENDEES), {"conference": conference_id})
     db.session.flush()
-
-
-FOLD_CONNECTIONS = """WITH gone AS (
-        DELETE FROM connection_tally t WHERE t.conference_id = :conference
-          AND (t.hour, t.owner_role, t.contact_role) IN (
-              SELECT hour, owner_role, contact_role FROM connection_tally WHERE conference_id = :conference
-              GROUP BY hour, owner_role, contact_role HAVING count(*) > 1 OR sum(n) = 0)
-        RETURNING t.hour, t.owner_role, t.contact_role, t.n)
-    INSERT INTO connection_tally (conference_id, hour, owner_role, contact_role, n)
-    SELECT :conference, hour, owner_role, contact_role, sum(n) FROM gone
-    GROUP BY hour, owner_role, contact_role HAVING sum(n) <> 0"""
-
-# Rows of attendees being deleted at this moment are left alone (SKIP LOCKED), so a fold never
-# waits for a deletion that waits for the fold.
-FOLD_ATTENDEES = """WITH mine AS (
-        SELECT t.id FROM attendee_tally t JOIN attendee a ON a.id = t.attendee_id
-        WHERE t.conference_id = :conference AND t.attendee_id IN (
-              SELECT attendee_id FROM attendee_tally WHERE conference_id = :conference
-              GROUP BY attendee_id HAVING count(*) > 1 OR (sum(saved) = 0 AND sum(saved_by) = 0))
-        FOR UPDATE OF t SKIP LOCKED FOR KEY SHARE OF a SKIP LOCKED),
-    gone AS (
-        DELETE FROM attendee_tally WHERE id IN (SELECT id FROM mine)
-        RETURNING attendee_id, saved, saved_by)
-    INSERT INTO attendee_tally (conference_id, attendee_id, saved, saved_by)
-    SELECT :conference, attendee_id, sum(saved), sum(saved_by) FROM gone
-    GROUP BY attendee_id HAVING sum(saved) <> 0 OR sum(saved_by) <> 0"""
 
 
 def fold(conference_id: int) -> None:
     """Merge each key's rows into one (and drop keys that sum to zero); the sums stay the same.
 
     Rows are taken with DELETE … RETURNING, so rows added by saves meanwhile are left for the next
-    fold; on PostgreSQL a fold that finds another one running leaves it to that one."""
-    params = {"conference": conference_id}
-    if _postgres():
-        # One fold of a conference at a time (two would delete the same rows in different orders).
-        if not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key, :conference)"),
-                                 {**params, "key": LOCK_KEY + 1}):
-            return
-        db.session.execute(text(FOLD_CONNECTIONS), params)
-        db.session.execute(text(FOLD_ATTENDEES), params)
-        db.session.flush()
+    fold. One fold of a conference runs at a time (two would delete the same rows in different
+    orders): a fold that finds another one running leaves it to that one."""
+    if not dialects.try_advisory_lock(LOCK_KEY + 1, conference_id):
         return
     t = ConnectionTally
     keys = select(t.hour, t.owner_role, t.contact_role).where(t.conference_id == conference_id).group_by(
@@ -297,10 +263,14 @@ def fold(conference_id: int) -> None:
     a = AttendeeTally
     ids = select(a.attendee_id).where(a.conference_id == conference_id).group_by(a.attendee_id).having(
         (func.count() > 1) | ((func.sum(a.saved) == 0) & (func.sum(a.saved_by) == 0)))
+    # Rows of attendees being deleted at this moment are left alone, so a fold never waits for a
+    # deletion that waits for the fold.
+    mine = dialects.skip_locked(
+        select(a.id).join(Attendee, Attendee.id == a.attendee_id)
+        .where(a.conference_id == conference_id, a.attendee_id.in_(ids)), a.__table__, Attendee.__table__)
     sums: dict[int, list[int]] = {}
     for attendee_id, saved, saved_by in db.session.execute(
-            delete(a).where(a.conference_id == conference_id, a.attendee_id.in_(ids))
-            .returning(a.attendee_id, a.saved, a.saved_by)):
+            delete(a).where(a.id.in_(mine)).returning(a.attendee_id, a.saved, a.saved_by)):
         total = sums.setdefault(attendee_id, [0, 0])
         total[0] += saved
         total[1] += saved_by

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from conference.attendees.models import ROLES, Attendee
 from conference.contacts.models import Connection
+from conference.dialects import fetch_tuples
 from conference.events.models import Conference
 from conference.extensions import db
 from conference.organizer.dashboard.disclosure import COMPLEMENT, SMALL, group_label, role_groups
@@ -135,24 +136,12 @@ def graphml(conference: Conference) -> Iterator[str]:
     return _graphml_text(conference.slug, *_network(conference))
 
 
-def _tuples(stmt) -> list[tuple]:
-    """Every row as a plain tuple. On PostgreSQL straight from the driver's cursor: a whole network's
-    edges are read without building a SQLAlchemy row for each."""
-    connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        return [tuple(row) for row in connection.execute(stmt).all()]
-    compiled = stmt.compile(dialect=connection.dialect)
-    with connection.connection.driver_connection.cursor() as cursor:
-        cursor.execute(str(compiled), compiled.params)
-        return cursor.fetchall()
-
-
 def _network(conference: Conference) -> tuple[list[tuple], list[tuple]]:
     """Nodes (id, role group) and edges (owner, contact) between registrants of this conference."""
-    people = _tuples(select(Attendee.id, Attendee.role).where(Attendee.conference_id == conference.id))
+    people = fetch_tuples(select(Attendee.id, Attendee.role).where(Attendee.conference_id == conference.id))
     # A contact who deleted their account (contact_id NULL) is no node, so no edge either (and the
     # check below keeps out anyone who is not a registrant here, without a join over every connection).
-    edges = _tuples(select(Connection.owner_id, Connection.contact_id)
+    edges = fetch_tuples(select(Connection.owner_id, Connection.contact_id)
                     .where(Connection.conference_id == conference.id, Connection.contact_id.is_not(None)))
     role_of = dict(people)
     edges = [(owner, target) for owner, target in edges if owner in role_of and target in role_of]

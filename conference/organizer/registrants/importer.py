@@ -17,6 +17,7 @@ from conference.attendees.channels import BadChannel, normalise_email
 from conference.attendees.models import ROLES, Attendee, name_keys
 from conference.attendees.operations import release_unproven_addresses
 from conference.badges.operations import fresh_codes
+from conference.dialects import bulk_insert
 from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
@@ -536,31 +537,6 @@ def options_from_text(header: list[str], pairs: list[str], default_role: str = "
     return ImportOptions(columns, default_role)
 
 
-def _with_defaults(table, rows: list[dict]) -> list[dict]:
-    """Rows with every column's Python-side default filled in (COPY skips SQLAlchemy's defaults)."""
-    missing = [c for c in table.columns if c.name not in rows[0] and not c.primary_key and c.default is not None]
-    if not missing:
-        return rows
-    defaults = {c.name: c.default.arg(None) if c.default.is_callable else c.default.arg for c in missing}
-    return [{**defaults, **row} for row in rows]
-
-
-def _bulk_insert(model, rows: list[dict]) -> None:
-    """Insert many rows in the session's transaction: COPY on PostgreSQL (the fastest path by far),
-    executemany elsewhere."""
-    if not rows:
-        return
-    if db.session.get_bind().dialect.name != "postgresql":
-        db.session.execute(insert(model), rows)
-        return
-    rows = _with_defaults(model.__table__, rows)
-    columns = list(rows[0])
-    cursor = db.session.connection().connection.driver_connection.cursor()
-    with cursor, cursor.copy(f"COPY {model.__table__.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row([row[c] for c in columns])
-
-
 def _insert_new(conference: Conference, rows: list[_Row], batch_id: int,
                 progress: Callable[[int], None] | None) -> None:
     """New registrants in bulk: attendees with fresh badge codes, then their interests."""
@@ -571,14 +547,14 @@ def _insert_new(conference: Conference, rows: list[_Row], batch_id: int,
         values.append(dict(conference_id=conference.id, badge_code=code, name=row.name, email=row.email,
                            role=row.role, school=row.school, district=row.district, state=row.state,
                            joined_at=now, import_batch_id=batch_id, **name_keys(row.name, row.school, row.district)))
-    _bulk_insert(Attendee, values)
+    bulk_insert(Attendee, values)
     if progress:
         progress(len(rows) // 2)
     if any(row.offers or row.seeks for row in rows):
         # This batch's rows, new and updated; the new ones are looked up by email.
         ids = dict(db.session.execute(select(Attendee.email, Attendee.id).where(
             Attendee.conference_id == conference.id, Attendee.import_batch_id == batch_id)).all())
-        _bulk_insert(AttendeeInterest, [
+        bulk_insert(AttendeeInterest, [
             dict(attendee_id=ids[row.email], interest_id=interest_id, offers=offers, seeks=seeks)
             for row in rows for interest_id, (offers, seeks) in _wanted({}, row).items()])
     if progress:
