@@ -8,7 +8,7 @@ from conference import dialects
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
 from conference.extensions import db
-from conference.organizer.models import AttendeeTally
+from conference.organizer.dashboard.models import AttendeeTally
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_attendee, make_conference
 from tests.organizer_factories import connect
