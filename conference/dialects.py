@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Boolean, DateTime, Integer, any_, bindparam, func, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.expression import ColumnElement, FunctionElement
+from sqlalchemy.sql.expression import ColumnElement, FunctionElement, TextClause
 from sqlalchemy.sql.visitors import InternalTraversal
 
 from conference.extensions import db
@@ -19,9 +19,20 @@ def is_postgresql() -> bool:
     return db.session.get_bind().dialect.name == "postgresql"
 
 
-def insert_on_conflict(table):
-    """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+)."""
-    return (postgresql.insert if is_postgresql() else sqlite.insert)(table)
+def insert_on_conflict(table, database: str | None = None):
+    """INSERT … ON CONFLICT for the database in use (PostgreSQL, or SQLite 3.35+), or for `database`."""
+    return (postgresql.insert if (database or database_of()) == "postgresql" else sqlite.insert)(table)
+
+
+def compiled_once(statement, database: str) -> TextClause:
+    """`statement` compiled for `database` into a text statement with the same bind parameters and
+    result columns, to keep (e.g. in a functools.cache) and execute many times. SQLAlchemy compiles
+    an INSERT … ON CONFLICT again at every execution (the construct has no cache key); its text is
+    compiled once."""
+    compiled = statement.compile(dialect=DIALECTS[database](paramstyle="named"))
+    binds = [bindparam(name, value=param.value, type_=param.type) for param, name in compiled.bind_names.items()]
+    sql = compiled.string.replace("::", r"\:\:")  # PostgreSQL's casts, not bind parameters
+    return text(sql).bindparams(*binds).columns(*statement.exported_columns)
 
 
 class json_rows(FunctionElement):

@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy import and_, bindparam, case, exists, func, select
 from sqlalchemy.orm import aliased, selectinload
 
 from conference.attendees.models import Attendee, Channel, role_label
 from conference.contacts.cards import Card, Saved, shown_channels
 from conference.contacts.models import Connection, split_tags
-from conference.dialects import insert_on_conflict
+from conference.dialects import compiled_once, database_of, insert_on_conflict
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import ensure_open
@@ -72,7 +73,7 @@ def name_on_scan(viewer, subject) -> str | None:
 
 def upsert_contacts(owner, rows: list[dict], add_notes: bool = False) -> list[Connection]:
     """Save contacts for `owner` (an Attendee or a card Person) in one statement: each row (contact_id,
-    note, and optionally tag_list, created_at) is inserted, or updates the contact saved already
+    note, and optionally tags as a list, created_at) is inserted, or updates the contact saved already
     (before, or at this moment from another tab). A save replaces the saved note and tags; scans
     (`add_notes`) add their note to the saved one and keep its tags, and leave a saved contact as
     it is when the note is empty or would make the saved one longer than NOTE_LIMIT. Rows are
@@ -80,10 +81,27 @@ def upsert_contacts(owner, rows: list[dict], add_notes: bool = False) -> list[Co
 
     Returns the connections inserted or updated, as the session's objects, loaded afresh."""
     now = utcnow()
-    stmt = insert_on_conflict(Connection).values([
-        {"conference_id": owner.conference_id, "owner_id": owner.id, "tag_list": [], "created_at": now,
-         "updated_at": now, **row} for row in sorted(rows, key=lambda row: row["contact_id"])])
-    saved, new = Connection.__table__.c, stmt.excluded
+    params = {}
+    for i, row in enumerate(sorted(rows, key=lambda row: row["contact_id"])):
+        row = {"conference_id": owner.conference_id, "owner_id": owner.id, "tags": [], "created_at": now,
+               "updated_at": now, **row}
+        params.update({f"r{i}_{key}": row[key] for key in _UPSERTED})
+    statement = _upsert(database_of(), add_notes, len(rows))
+    return list(db.session.scalars(select(Connection).from_statement(statement), params,
+                                   execution_options={"populate_existing": True}))
+
+
+_UPSERTED = ("conference_id", "owner_id", "contact_id", "note", "tags", "created_at", "updated_at")
+
+
+@lru_cache(maxsize=64)
+def _upsert(database: str, add_notes: bool, size: int):
+    """The upsert of `size` rows, compiled once per database, mode and size (bind parameters
+    r<row>_<column>)."""
+    table = Connection.__table__
+    stmt = insert_on_conflict(table, database).values([
+        {key: bindparam(f"r{i}_{key}", type_=table.c[key].type) for key in _UPSERTED} for i in range(size)])
+    saved, new = table.c, stmt.excluded
     if add_notes:
         grown = func.length(saved.note) + case((saved.note == "", 0), else_=len(NOTE_SEPARATOR)) + func.length(new.note)
         stmt = stmt.on_conflict_do_update(
@@ -95,7 +113,7 @@ def upsert_contacts(owner, rows: list[dict], add_notes: bool = False) -> list[Co
         stmt = stmt.on_conflict_do_update(
             index_elements=[saved.owner_id, saved.contact_id],
             set_={saved.note: new.note, saved.tags: new.tags, saved.updated_at: new.updated_at})
-    return list(db.session.scalars(stmt.returning(Connection), execution_options={"populate_existing": True}))
+    return compiled_once(stmt.returning(*table.c), database)
 
 
 def _save(owner, contact, note: str, tags: str, saved_already: bool) -> Connection:
@@ -106,7 +124,7 @@ def _save(owner, contact, note: str, tags: str, saved_already: bool) -> Connecti
     note, tags = clean_note(note), clean_tags(tags)
     if not saved_already:
         ensure_open(contact.conference)  # after closing, notes can change but nobody new is saved
-    connection, = upsert_contacts(owner, [{"contact_id": contact.id, "note": note, "tag_list": split_tags(tags)}])
+    connection, = upsert_contacts(owner, [{"contact_id": contact.id, "note": note, "tags": split_tags(tags)}])
     return connection
 
 

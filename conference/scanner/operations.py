@@ -74,11 +74,10 @@ def save_scans(owner: Attendee, scans: list[tuple[uuid.UUID, Attendee, str, date
         return {}
     now = utcnow()
     claimed = set(db.session.scalars(
-        insert_on_conflict(ScanReceipt).values([
-            {"owner_id": owner.id, "client_uuid": client_uuid, "contact_id": contact.id, "scanned_at": at,
-             "received_at": now} for client_uuid, contact, _, at in sorted(scans, key=lambda s: s[0])])
-        .on_conflict_do_nothing(index_elements=["owner_id", "client_uuid"])
-        .returning(ScanReceipt.client_uuid)))
+        insert_on_conflict(ScanReceipt).on_conflict_do_nothing(index_elements=["owner_id", "client_uuid"])
+        .returning(ScanReceipt.client_uuid),
+        [{"owner_id": owner.id, "client_uuid": client_uuid, "contact_id": contact.id, "scanned_at": at,
+          "received_at": now} for client_uuid, contact, _, at in sorted(scans, key=lambda s: s[0])]))
     notes: dict[int, list[tuple[uuid.UUID, str]]] = {}   # contact id -> the new notes, in the order taken
     first_seen: dict[int, datetime | None] = {}
     names: dict[int, str] = {}
