@@ -4,8 +4,9 @@ by role and by pair of roles.
 
 `meeting_counts` reads the raw numbers (plain data, kept in the dashboard's snapshot as they are);
 `build_figures` turns them into what is shown, through the one small-numbers rule of
-conference/organizer/dashboard/disclosure.py. Totals are published, so each breakdown is a block whose parts
-are hidden beside a small one until none can be worked out. A meeting is held once it was accepted
+conference/organizer/dashboard/disclosure.py. Totals are published, so each breakdown is a block
+whose parts are hidden beside a small one until none can be worked out, or which is left out whole
+(`MeetingFigures.withheld`) when no hiding can do that. A meeting is held once it was accepted
 (and not cancelled) and its time has ended; a huddle is held once its time has ended, not cancelled.
 """
 from __future__ import annotations
