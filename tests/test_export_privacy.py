@@ -10,11 +10,13 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 from datetime import date, timedelta
 
+import pytest
+
 from conference.attendees.models import ROLES, Attendee
 from conference.contacts.models import Connection
 from conference.extensions import db
 from conference.interests.operations import DEFAULT_INTERESTS
-from conference.organizer.dashboard.disclosure import Count, protect
+from conference.organizer.dashboard.disclosure import Count, Withheld, protect
 from conference.retention.operations import keep_figures_and_purge, record_for
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.organizer_factories import connect, make_organizer, sign_in_organizer
@@ -204,6 +206,18 @@ def test_the_suppression_rule_hides_a_second_part_only_when_needed():
     assert protect({"a": 2}, [])["a"] == Count(2)  # no known total: "<5" alone is enough
 
 
+def test_a_block_that_hiding_cannot_protect_cannot_be_read():
+    protected = protect({"a": 4, "b": 4, "c": 0}, [["a", "b", "c"]])  # 8 = 4 + 4 exactly
+    assert protected.withheld == (("a", "b", "c"),)
+    for read in (lambda: protected["a"], lambda: protected.get("a", Count(0)), lambda: dict(protected)):
+        with pytest.raises(Withheld):
+            read()
+    # A part nobody publishes could be anything from 0 up: then "<5" twice gives nothing away.
+    assert {k: c.shown for k, c in protect({"a": 4, "b": 4, "c": 0}, [["a", "b", "c"]], unseen=["c"]).items()} == {
+        "a": "<5", "b": "<5", "c": "0"}
+    assert protect({"a": 1, "c": 0}, [["a", "c"]], unseen=["c"]).withheld  # 1 registered, "<5": it is 1
+
+
 def test_graphml_after_an_account_deletion_hidden_attendees_and_a_retention_run(client, app):
     conference = make_conference(closes_on=date.today() + timedelta(days=30), retain_until=date.today() + timedelta(days=60))
     people = [make_attendee(conference, name=f"Member {n}", role="principal") for n in range(8)]
@@ -234,3 +248,89 @@ def test_graphml_after_an_account_deletion_hidden_attendees_and_a_retention_run(
     assert keep_figures_and_purge(conference) == 9
     nodes, edges, text = graph(client, conference.slug)
     assert nodes == {} and edges == [] and text.rstrip().endswith("</graphml>")
+
+
+def figures(client, slug) -> tuple[dict, list[dict], str]:
+    """What an organizer can publish: the JSON figures, the CSV rows and the dashboard page."""
+    data = json.loads(client.get(f"/organize/{slug}/figures.json").data)
+    rows = list(csv.DictReader(io.StringIO(client.get(f"/organize/{slug}/figures.csv").data.decode("utf-8-sig"))))
+    return data, rows, client.get(f"/organize/{slug}/").text
+
+
+def pinned_breakdowns(data: dict) -> list[str]:
+    """The attacker over a whole figures file: each breakdown beside the exact total it adds up to."""
+    m = data["meeting_in_person"] or {}
+    blocks = [("roles.pairs", data["overview"]["connections"],
+               {(p["a"], p["b"]): p["connections"] for p in data["roles"]["pairs"]})]
+    if m:
+        blocks += [(f"per_hour.{column}", m[column], {h["hour_start"]: h[column] for h in m["per_hour"]})
+                   for column in ("requested", "accepted", "held")]
+        blocks += [("huddle_sizes", m["huddles_held"], {s["people"]: s["huddles"] for s in m["huddle_sizes"]}),
+                   ("roles.joined", m["joined"], {r["role"]: r["joined"] for r in m["roles"]}),
+                   ("roles.met_someone", m["met_someone"], {r["role"]: r["met_someone"] for r in m["roles"]})]
+    pinned = []
+    for name, total, cells in blocks:
+        shown, hidden = split(cells)
+        if hidden_parts_pinned(total - shown, hidden):
+            pinned.append(name)
+    return pinned
+
+
+def test_role_pairs_that_hiding_cannot_protect_are_left_out_everywhere(client, app):
+    """4 connections among principals and 4 among assistant principals, 8 in all: both cells read "<5",
+    and beside 8 connections (and 8 edges in the network file) that reads 4 and 4."""
+    conference = make_conference()
+    principals = [make_attendee(conference, role="principal") for _ in range(10)]
+    assistants = [make_attendee(conference, role="assistant_principal") for _ in range(10)]
+    for group in (principals, assistants):
+        for i in range(4):
+            connect(group[i], group[i + 5])
+    sign_in_organizer(client, make_organizer(conference))
+    data, rows, page = figures(client, conference.slug)
+    assert data["overview"]["connections"] == 8 and hidden_parts_pinned(8, ["<5", "<5"])
+    assert data["roles"]["pairs"] == [] and data["withheld"] == ["roles.pairs"]
+    assert not [r for r in rows if r["section"] == "roles"]
+    assert [(r["item"], r["measure"], r["value"]) for r in rows if r["section"] == "withheld"] == [
+        ("roles.pairs", "reason", "too few to show without singling one out")]
+    assert "Too few connections yet to show them by pair of roles without singling one out." in page
+    assert 'class="heatmap"' not in page
+    assert pinned_breakdowns(data) == []
+    _, edges, _ = graph(client, conference.slug)
+    assert len(edges) == 8
+    # The stored snapshot the console polls leaves them out by the same rule.
+    app.config.update(DASHBOARD_MAX_AGE_SECONDS=60)
+    client.get(f"/organize/{conference.slug}/")
+    cached, _, page = figures(client, conference.slug)
+    assert cached["roles"] == data["roles"] and cached["withheld"] == ["roles.pairs"]
+    assert "Too few connections yet to show them by pair of roles" in page
+
+
+def test_a_lone_registrants_state_is_left_out_everywhere(client, app):
+    """One registrant, from Vermont: "<5" beside 1 registered would name the state."""
+    conference = make_conference()
+    make_attendee(conference, state="VT")
+    sign_in_organizer(client, make_organizer(conference))
+    data, rows, page = figures(client, conference.slug)
+    assert data["overview"]["registered"] == 1 and data["states"] == [] and "states" in data["withheld"]
+    assert not [r for r in rows if r["section"] == "states"]
+    assert ("withheld", "states") in {(r["section"], r["item"]) for r in rows}
+    assert "Too few registrants yet to show them by state without singling one out." in page
+    assert "Vermont" not in page and "VT" not in json.dumps(data["states"])
+    assert data["overview"]["states_represented"] == 1  # a count of states, not of people
+
+
+def test_small_states_beside_registrants_without_a_state_give_nobody_away(client, app):
+    """California 4 and New York 4 of 8 registered: nobody is told how many gave no state, and 4, 3 and
+    one without a state publish the very same figures, so neither state can be worked out."""
+    published = []
+    for states in (["CA"] * 4 + ["NY"] * 4, ["CA"] * 4 + ["NY"] * 3 + [""]):
+        conference = make_conference()
+        for state in states:
+            make_attendee(conference, state=state)
+        sign_in_organizer(client, make_organizer(conference))
+        data, rows, page = figures(client, conference.slug)
+        assert data["states"] == [{"code": "CA", "name": "California", "people": "<5"},
+                                  {"code": "NY", "name": "New York", "people": "<5"}]
+        assert data["withheld"] == [] and pinned_breakdowns(data) == []
+        published.append((data["overview"], data["states"], [r for r in rows if r["section"] == "states"]))
+    assert published[0] == published[1]

@@ -259,3 +259,32 @@ def test_joined_by_role_cannot_be_worked_out_from_the_network_file(client, app):
     assert not hidden_parts_pinned(data["joined"] - shown, hidden)
     page = client.get(f"/organize/{conference.slug}/").text
     assert "Too few people yet to show them by role" in page or "suppressed" in page
+
+
+def test_meeting_breakdowns_that_hiding_cannot_protect_are_left_out_everywhere(client, app):
+    """4 principals and 4 assistant principals joined, 4 requests at 10:00 and 4 at 11:00: each breakdown
+    would read "<5" twice beside a total of 8, that is 4 and 4."""
+    from tests.test_export_privacy import figures, pinned_breakdowns
+    conference = make_conference()
+    people = crowd(conference, principal=4, assistant_principal=4)
+    p, ap = people["principal"], people["assistant_principal"]
+    lounge = place(conference)
+    ten, eleven = slot(conference, datetime(2026, 7, 9, 14, 0)), slot(conference, datetime(2026, 7, 9, 15, 0))
+    for i in range(4):
+        meet(p[i], ap[i], ten, lounge, state="requested")
+        meet(ap[i], p[(i + 1) % 4], eleven, lounge, state="requested")
+    sign_in_organizer(client, make_organizer(conference))
+    data, rows, page = figures(client, conference.slug)
+    m = data["meeting_in_person"]
+    assert (m["requested"], m["joined"]) == (8, 8) and hidden_parts_pinned(8, ["<5", "<5"])
+    assert m["per_hour"] == [] and m["roles"] == [] and m["role_pairs"] == []
+    assert data["withheld"] == ["meeting_in_person.per_hour", "meeting_in_person.roles",
+                                "meeting_in_person.role_pairs"]
+    assert not [r for r in rows if r["section"] in ("meetings_per_hour", "met_in_person_by_role",
+                                                    "met_in_person_by_role_pair")]
+    assert {r["item"] for r in rows if r["section"] == "withheld"} == set(data["withheld"])
+    assert "Too few meetings yet to show them by hour without singling one out." in page
+    assert "Too few people yet to show them by role without singling one out." in page
+    assert pinned_breakdowns(data) == []
+    figures_now = build_figures(meeting_counts(conference))
+    assert figures_now.withheld == ("hours", "roles") and figures_now.hours == [] and figures_now.roles == []

@@ -1,16 +1,73 @@
 """Charts as SVG drawn on the server: no JavaScript, crisp on a projector, styled by app.css classes
 (so dark mode and a strict CSP both hold). Each chart carries a title and a one-sentence summary;
-the page puts a table of the same numbers beside it."""
+the page puts a table of the same numbers beside it.
+
+This module works out each chart's geometry as a `Plot` (numbers and text only); the markup is the
+`plot` macro of templates/organizer/_charts.html, rendered with autoescaping by this module's own
+Jinja environment, so a chart can be drawn outside a request too."""
 from __future__ import annotations
 
 import math
-from html import escape
+from dataclasses import dataclass
+from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup
 
 from conference.organizer.dashboard.stats import HourCount, InterestFigure
 
 MAX_BARS = 72
+TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+_env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, lstrip_blocks=True)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A line of text; `title` is its tooltip (the whole name when the text is shortened)."""
+    x: float
+    y: float
+    text: str
+    css: str = "chart-axis"
+    anchor: str = ""           # SVG text-anchor: "", "middle" or "end"
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A rectangle; `label` is its tooltip ("" for none)."""
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str = ""
+    css: str = "chart-bar"
+
+
+@dataclass(frozen=True)
+class Tick:
+    """A grid line across the plot at `y`, with its value beside the axis."""
+    x1: float
+    x2: float
+    y: float
+    value: Label
+
+
+@dataclass(frozen=True)
+class Plot:
+    chart_id: str
+    width: int
+    height: int
+    align: str                 # SVG preserveAspectRatio alignment, e.g. "xMidYMid"
+    title: str
+    summary: str
+    ticks: tuple[Tick, ...] = ()
+    bars: tuple[Bar, ...] = ()
+    labels: tuple[Label, ...] = ()
+
+
+def draw(plot: Plot) -> Markup:
+    """The plot as SVG markup."""
+    return Markup(_env.get_template("organizer/_charts.html").module.plot(plot).strip())
 
 
 def nice_top(value: int) -> int:
@@ -45,43 +102,40 @@ def hours_summary(hours: list[HourCount]) -> str:
     return f"{total:,} connections over {span}; the busiest hour was {busiest.label} with {busiest.count:,}."
 
 
-def hours_chart(hours: list[HourCount], chart_id: str = "hours-chart") -> Markup:
+def hours_plot(hours: list[HourCount], chart_id: str = "hours-chart") -> Plot:
     """Vertical bars: connections per hour (or per group of hours when the event is long)."""
     bars, size = coarsen(hours)
     width, height, left, right, top, bottom = 800, 320, 64, 12, 16, 56
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = nice_top(max((b.count for b in bars), default=0))
     unit = "hour" if size == 1 else f"{size} hours"
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMidYMid meet">',
-             f'<title id="{chart_id}-title">Connections per {unit}</title>',
-             f'<desc id="{chart_id}-desc">{escape(hours_summary(hours))}</desc>']
+    ticks = []
     for tick in (0, peak // 2, peak):
         y = top + plot_h - plot_h * tick / peak
-        parts.append(f'<line class="chart-grid" x1="{left}" x2="{width - right}" y1="{y:.1f}" y2="{y:.1f}"/>')
-        parts.append(f'<text class="chart-axis" x="{left - 8}" y="{y + 5:.1f}" text-anchor="end">{tick:,}</text>')
+        ticks.append(Tick(left, width - right, y, Label(left - 8, y + 5, f"{tick:,}", anchor="end")))
+    rects, labels = [], []
     if bars:
         slot = plot_w / len(bars)
         label_every = max(1, math.ceil(len(bars) / 8))
         for i, bar in enumerate(bars):
             h = plot_h * bar.count / peak
-            bar_w = min(max(slot * 0.8, 1), 48)  # a few bars stay bars, not slabs
+            bar_w = float(min(max(slot * 0.8, 1), 48))  # a few bars stay bars, not slabs
             x = left + i * slot + (slot - bar_w) / 2
-            parts.append(f'<rect class="chart-bar" x="{x:.1f}" y="{top + plot_h - h:.1f}" '
-                         f'width="{bar_w:.1f}" height="{h:.1f}"><title>{escape(bar.label)}: '
-                         f'{bar.count:,}</title></rect>')
+            rects.append(Bar(x, top + plot_h - h, bar_w, h, f"{bar.label}: {bar.count:,}"))
             if i % label_every == 0:
                 cx = left + i * slot + slot / 2
-                day = f"{bar.start:%a} {bar.start.day}"
-                parts.append(f'<text class="chart-axis" x="{cx:.1f}" y="{height - bottom + 22}" '
-                             f'text-anchor="middle">{bar.start:%H}:00</text>')
-                parts.append(f'<text class="chart-axis chart-axis-minor" x="{cx:.1f}" y="{height - bottom + 44}" '
-                             f'text-anchor="middle">{escape(day)}</text>')
+                labels.append(Label(cx, height - bottom + 22, f"{bar.start:%H}:00", anchor="middle"))
+                labels.append(Label(cx, height - bottom + 44, f"{bar.start:%a} {bar.start.day}",
+                                    css="chart-axis chart-axis-minor", anchor="middle"))
     else:
-        parts.append(f'<text class="chart-label" x="{width / 2}" y="{height / 2}" text-anchor="middle">'
-                     'No connections yet</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+        labels.append(Label(width / 2, height / 2, "No connections yet", css="chart-label", anchor="middle"))
+    return Plot(chart_id, width, height, "xMidYMid", f"Connections per {unit}", hours_summary(hours),
+                tuple(ticks), tuple(rects), tuple(labels))
+
+
+def hours_chart(hours: list[HourCount], chart_id: str = "hours-chart") -> Markup:
+    """Connections per hour as SVG."""
+    return draw(hours_plot(hours, chart_id))
 
 
 def interests_summary(figures: list[InterestFigure]) -> str:
@@ -95,31 +149,28 @@ def interests_summary(figures: list[InterestFigure]) -> str:
             f"Most offered: {most_offered.name} ({most_offered.offered.shown} people).")
 
 
-def interests_chart(figures: list[InterestFigure], chart_id: str = "interests-chart") -> Markup:
+def interests_plot(figures: list[InterestFigure], chart_id: str = "interests-chart") -> Plot:
     """Two horizontal bars per interest: people who can help with it, and people looking for it."""
     row_h, top, label_w, width = 34, 44, 300, 800
     bar_w = width - label_w - 70
     height = top + row_h * max(len(figures), 1) + 8
     peak = nice_top(max([f.offered.plot for f in figures] + [f.sought.plot for f in figures] + [0]))
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-             f'aria-labelledby="{chart_id}-title {chart_id}-desc" preserveAspectRatio="xMidYMin meet">',
-             f'<title id="{chart_id}-title">Interests: people offering help and people looking for it</title>',
-             f'<desc id="{chart_id}-desc">{escape(interests_summary(figures))}</desc>',
-             f'<rect class="chart-bar" x="{label_w}" y="8" width="16" height="12"/>',
-             f'<text class="chart-axis" x="{label_w + 22}" y="19">Can help with</text>',
-             f'<rect class="chart-bar-alt" x="{label_w + 170}" y="8" width="16" height="12"/>',
-             f'<text class="chart-axis" x="{label_w + 192}" y="19">Looking for</text>']
+    bars = [Bar(label_w, 8, 16, 12), Bar(label_w + 170, 8, 16, 12, css="chart-bar-alt")]
+    labels = [Label(label_w + 22, 19, "Can help with"), Label(label_w + 192, 19, "Looking for")]
     for i, figure in enumerate(figures):
         y = top + i * row_h
         name = figure.name if len(figure.name) <= 34 else figure.name[:33] + "…"
         if figure.retired:
             name += " (retired)"
-        parts.append(f'<text class="chart-label" x="{label_w - 10}" y="{y + 19}" text-anchor="end">'
-                     f'<title>{escape(figure.name)}</title>{escape(name)}</text>')
+        labels.append(Label(label_w - 10, y + 19, name, css="chart-label", anchor="end", title=figure.name))
         for offset, count, css in ((2, figure.offered, "chart-bar"), (16, figure.sought, "chart-bar-alt")):
             w = bar_w * count.plot / peak
-            parts.append(f'<rect class="{css}" x="{label_w}" y="{y + offset}" width="{w:.1f}" height="12"/>')
-            parts.append(f'<text class="chart-value" x="{label_w + w + 6:.1f}" y="{y + offset + 11}">'
-                         f'{escape(count.shown)}</text>')
-    parts.append("</svg>")
-    return Markup("".join(parts))
+            bars.append(Bar(label_w, y + offset, w, 12, css=css))
+            labels.append(Label(label_w + w + 6, y + offset + 11, count.shown, css="chart-value"))
+    return Plot(chart_id, width, height, "xMidYMin", "Interests: people offering help and people looking for it",
+                interests_summary(figures), bars=tuple(bars), labels=tuple(labels))
+
+
+def interests_chart(figures: list[InterestFigure], chart_id: str = "interests-chart") -> Markup:
+    """Offered and sought per interest as SVG."""
+    return draw(interests_plot(figures, chart_id))

@@ -5,15 +5,20 @@ Where a total and its parts are both known (registrants and their states; connec
 pairs; a group of roles in the network file and the role pairs inside it), a part could be worked
 out by subtracting the others, so more parts are hidden beside it (complementary suppression): a
 hidden part reads "suppressed", until no hidden part of any block can be pinned to one value from
-what is published. The network file (exporters.graphml) publishes roles in groups that hold at
-least 5 people, with 0 or at least 5 edges each way between any two groups (`role_groups`), and
-the figures hide their role pairs by the same groups. Dashboard, charts, CSV and JSON figures,
-snapshots and GraphML all take their numbers through this module.
+what is published. Where every part of a block is hidden and one can still be pinned (two cells of
+4 beside a total of 8), hiding more cannot help: `protect` records the block as withheld and
+refuses to hand out any of its cells, and `Breakdowns.publish` leaves the breakdown out whole and
+names it, so every page and export says it is left out. The network file (exporters.graphml)
+publishes roles in groups that hold at least 5 people, with 0 or at least 5 edges each way between
+any two groups (`role_groups`), and the figures hide their role pairs by the same groups.
+Dashboard, charts, CSV and JSON figures, snapshots and GraphML all take their numbers through
+this module.
 """
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import TypeVar
 
 SMALL = 5
 MARKER = f"<{SMALL}"
@@ -67,26 +72,66 @@ class Count:
         return (0, -self.raw) if self.raw else (2, 0)
 
 
-def _pinned(cells: list[Count]) -> bool:
-    """Whether the hidden cells of a block whose total is known leave any of them one possible value."""
-    hidden = [c for c in cells if c.suppressed]
-    if not hidden:
+def _pinned(cells: list[Count], unseen: list[bool] | None = None) -> bool:
+    """Whether the hidden cells of a block whose total is known leave any of them one possible value.
+
+    An `unseen` part is never published: it could be anything from 0 up, so only the other hidden
+    cells are tested (without `unseen`, every part is taken as what it reads)."""
+    unseen = unseen or [False] * len(cells)
+    bounds = [(c.raw, 0, float("inf"), True) if away else (c.raw, c.low, c.high, False)
+              for c, away in zip(cells, unseen) if away or c.suppressed]
+    if not bounds:
         return False
-    total = sum(c.raw for c in hidden)   # known: the block's total minus its shown parts
-    for i, cell in enumerate(hidden):
-        others = hidden[:i] + hidden[i + 1:]
-        least = max(cell.low, total - sum(c.high for c in others))
-        most = min(cell.high, total - sum(c.low for c in others))
+    total = sum(raw for raw, *_ in bounds)   # known: the block's total minus its shown parts
+    for i, (_, low, high, away) in enumerate(bounds):
+        if away:
+            continue
+        others = bounds[:i] + bounds[i + 1:]
+        least = max(low, total - sum(o[2] for o in others))
+        most = min(high, total - sum(o[1] for o in others))
         if least >= most:
             return True
     return False
 
 
-def protect(values: Mapping[Hashable, int], blocks: Iterable[Iterable[Hashable]] = ()) -> dict[Hashable, Count]:
+class Withheld(Exception):
+    """A cell of a withheld block was read: its breakdown is to be left out, not published.
+
+    Not a KeyError, so that `.get(key, default)` cannot turn it into a published default."""
+
+
+class Protected(Mapping):
+    """`protect`'s answer: each value as a Count, or, when some block is `withheld`, nothing at all."""
+
+    def __init__(self, counts: dict[Hashable, Count], withheld: tuple[tuple[Hashable, ...], ...]) -> None:
+        self._counts = counts
+        self.withheld = withheld     # the blocks in which a hidden part can still be worked out
+
+    def _readable(self) -> dict[Hashable, Count]:
+        if self.withheld:
+            raise Withheld(f"{len(self.withheld)} block(s) would give a hidden part away")
+        return self._counts
+
+    def __getitem__(self, key: Hashable) -> Count:
+        return self._readable()[key]
+
+    def __iter__(self) -> Iterator[Hashable]:
+        return iter(self._readable())
+
+    def __len__(self) -> int:
+        return len(self._readable())
+
+
+def protect(values: Mapping[Hashable, int], blocks: Iterable[Iterable[Hashable]] = (),
+            unseen: Iterable[Hashable] = ()) -> Protected:
     """Every value as a Count. `blocks` are sets of keys whose sum is published (or can be worked out):
-    in each, more parts are hidden, smallest first, until no hidden one can be worked out."""
+    in each, more parts are hidden, smallest first, until no hidden one can be worked out. `unseen`
+    keys are parts nobody publishes (registrants who gave no state): while hiding they count as
+    known, like every part, but a block whose every published part is hidden is withheld only if a
+    part can be worked out with them unknown."""
     counts = {key: Count(int(value)) for key, value in values.items()}
     blocks = [list(dict.fromkeys(block)) for block in blocks]
+    unseen = set(unseen)
     changed = True
     while changed:
         changed = False
@@ -95,17 +140,31 @@ def protect(values: Mapping[Hashable, int], blocks: Iterable[Iterable[Hashable]]
                 spare = sorted((counts[key].raw, str(key)) for key in block
                                if key in counts and counts[key].raw and not counts[key].suppressed)
                 if not spare:
-                    break  # every part is hidden already: nothing more this block can do
+                    break  # every part is hidden already: withheld below, unless an unseen part covers it
                 key = next(k for k in block if str(k) == spare[0][1])
                 counts[key] = Count(counts[key].raw, complement=True)
                 changed = True
-    return counts
+    withheld = tuple(tuple(block) for block in blocks
+                     if _pinned([counts.get(key, Count(0)) for key in block], [key in unseen for key in block]))
+    return Protected(counts, withheld)
 
 
-def still_pinned(counts: Mapping[Hashable, Count], blocks: Iterable[Iterable[Hashable]]) -> bool:
-    """Whether some block of `protect`'s answer still leaves a hidden part one possible value (every
-    part of it was small, e.g. two huddles of 1 beside a total of 2): that breakdown is withheld."""
-    return any(_pinned([counts.get(key, Count(0)) for key in block]) for block in blocks)
+T = TypeVar("T")
+
+
+class Breakdowns:
+    """The one way to publish a breakdown from `protect`'s answers: built from them, or, when one of
+    them is withheld, left out whole (`empty`) with its name in `withheld`, for the page and the
+    exports to say so."""
+
+    def __init__(self) -> None:
+        self.withheld: list[str] = []
+
+    def publish(self, name: str, empty: T, build: Callable[..., T], *protected: Protected) -> T:
+        if any(p.withheld for p in protected):
+            self.withheld.append(name)
+            return empty
+        return build(*protected)
 
 
 def role_groups(people: Mapping[str, int], edges: Mapping[tuple[str, str], int],

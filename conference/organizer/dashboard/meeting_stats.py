@@ -4,8 +4,9 @@ by role and by pair of roles.
 
 `meeting_counts` reads the raw numbers (plain data, kept in the dashboard's snapshot as they are);
 `build_figures` turns them into what is shown, through the one small-numbers rule of
-conference/organizer/disclosure.py. Totals are published, so each breakdown is a block whose parts
-are hidden beside a small one until none can be worked out. A meeting is held once it was accepted
+conference/organizer/dashboard/disclosure.py. Totals are published, so each breakdown is a block
+whose parts are hidden beside a small one until none can be worked out, or which is left out whole
+(`MeetingFigures.withheld`) when no hiding can do that. A meeting is held once it was accepted
 (and not cancelled) and its time has ended; a huddle is held once its time has ended, not cancelled.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from conference.events.models import Conference, utcnow
 from conference.events.operations import zone_of
 from conference.extensions import db
 from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingTime
-from conference.organizer.dashboard.disclosure import Count, protect, still_pinned
+from conference.organizer.dashboard.disclosure import Breakdowns, Count, protect
 
 
 @dataclass
@@ -202,37 +203,33 @@ def build_figures(counts: MeetingCounts) -> MeetingFigures:
             values[("held", utc)] = held
     blocks = [[("requested", h[1]) for h in hours], [("accepted", h[1]) for h in hours],
               [held_key[h[1]] for h in hours]]
-    protected = protect(values, blocks)
-    withheld = []
-    shown_hours = [MeetingHour(local, utc, protected[("requested", utc)], protected[("accepted", utc)],
-                               protected[held_key[utc]]) for local, utc, *_ in hours]
-    if still_pinned(protected, blocks):
-        withheld.append("hours")
-        shown_hours = []
+    out = Breakdowns()
+    shown_hours = out.publish("hours", [], lambda p: [
+        MeetingHour(local, utc, p[("requested", utc)], p[("accepted", utc)], p[held_key[utc]])
+        for local, utc, *_ in hours], protect(values, blocks))
 
     largest = max(counts.huddle_sizes, default=0)
     size_block = [list(range(1, largest + 1))]
-    sizes = protect({n: counts.huddle_sizes.get(n, 0) for n in size_block[0]}, size_block)
-    if still_pinned(sizes, size_block):
-        withheld.append("huddle_sizes")
-        sizes = {}
+    sizes = out.publish("huddle_sizes", [], lambda p: list(p.items()),
+                        protect({n: counts.huddle_sizes.get(n, 0) for n in size_block[0]}, size_block))
 
     order = list(ROLES)
     joined_blocks = [order, *(g for g in counts.groups if len(g) > 1)]
-    joined = protect({r: counts.joined.get(r, 0) for r in order}, joined_blocks)
-    met = protect({r: counts.met.get(r, 0) for r in order}, [order])
     # No sum of the pair cells is published (one person can meet several roles): primary suppression.
     pair_cells = protect({(a, b): n for a, b, n in counts.pairs})
-    roles = [(r, ROLES[r], Share(met[r], joined[r])) for r in order]
-    pairs = {key: Share(cell, joined[key[0]]) for key, cell in pair_cells.items()}
-    if still_pinned(joined, joined_blocks) or still_pinned(met, [order]):
-        withheld.append("roles")
-        roles, pairs = [], {}
+
+    def by_role(joined, met) -> tuple[list, dict]:
+        return ([(r, ROLES[r], Share(met[r], joined[r])) for r in order],
+                {key: Share(cell, joined[key[0]]) for key, cell in pair_cells.items()})
+
+    roles, pairs = out.publish("roles", ([], {}), by_role,
+                               protect({r: counts.joined.get(r, 0) for r in order}, joined_blocks),
+                               protect({r: counts.met.get(r, 0) for r in order}, [order]))
     return MeetingFigures(
         requested=sum(h[2] for h in hours), accepted=sum(h[3] for h in hours), held=sum(h[4] for h in hours),
-        hours=shown_hours, huddles_held=sum(counts.huddle_sizes.values()), huddle_sizes=list(sizes.items()),
+        hours=shown_hours, huddles_held=sum(counts.huddle_sizes.values()), huddle_sizes=sizes,
         joined=sum(counts.joined.values()), met=sum(counts.met.values()), roles=roles, pairs=pairs,
-        counts=counts, withheld=tuple(withheld))
+        counts=counts, withheld=tuple(out.withheld))
 
 
 def meeting_figures(conference: Conference, now: datetime | None = None,

@@ -54,7 +54,7 @@ def encode(board: stats.Dashboard) -> dict:
             "interests": [_interest(f) for f in board.interests],
             "roles": {"people": board.roles.people,
                       "directed": [[a, b, n] for (a, b), n in board.roles.directed.items()]},
-            "states": [[s.code, s.people.raw] for s in board.states], "no_state": board.no_state,
+            "states": [[code, n] for code, n in board.state_counts.items() if code], "no_state": board.no_state,
             "gaps": [_interest(f) for f in board.gaps],
             "meetings": asdict(board.meetings.counts) if board.meetings and board.meetings.counts else None}
 
@@ -73,12 +73,10 @@ def decode(data: dict) -> stats.Dashboard | None:
             conference_name=data["conference_name"], timezone=data["timezone"],
             computed_at=_moment(data["computed_at"]), overview=stats.Overview(**data["overview"]),
             hours=[stats.HourCount(start=_moment(s), count=n, utc=_moment(u)) for s, n, u in data["hours"]],
-            interests=[interest(r) for r in data["interests"]],
+            interests=[interest(r) for r in data["interests"]], gaps=[interest(r) for r in data["gaps"]],
             # Suppression is applied again by the same rule, from the raw numbers.
-            roles=stats.build_role_matrix(dict(data["roles"]["people"]),
-                                          {(a, b): n for a, b, n in data["roles"]["directed"]}),
-            states=stats.build_states({**dict(data["states"]), "": data["no_state"]}),
-            gaps=[interest(r) for r in data["gaps"]], no_state=data["no_state"],
+            **stats.breakdowns(dict(data["roles"]["people"]), {(a, b): n for a, b, n in data["roles"]["directed"]},
+                               {**dict(data["states"]), "": data["no_state"]}),
             meetings=meeting_stats.build_figures(meeting_stats.MeetingCounts.from_json(data["meetings"]))
             if data.get("meetings") else None)
     except (KeyError, TypeError, ValueError):

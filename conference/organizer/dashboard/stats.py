@@ -19,7 +19,8 @@ from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
 from conference.organizer.dashboard.meeting_stats import MeetingFigures, meeting_figures
 from conference.organizer.dashboard import tallies
-from conference.organizer.dashboard.disclosure import Count, protect, role_groups, role_pair_blocks
+from conference.organizer.dashboard.disclosure import (Breakdowns, Count, Withheld, protect, role_groups,
+                                                       role_pair_blocks)
 from conference.organizer.dashboard.models import AttendeeTally
 
 @dataclass
@@ -72,8 +73,11 @@ class RoleMatrix:
     cells: dict[tuple[str, str], Count]             # symmetric: (a, b) and (b, a) are the same cell
     people: dict[str, int] = field(default_factory=dict)              # registrants per role (not shown)
     directed: dict[tuple[str, str], int] = field(default_factory=dict)  # (owner's role, contact's role)
+    withheld: bool = False     # left out: a pair could be worked out however many more were hidden
 
     def cell(self, a: str, b: str) -> Count:
+        if self.withheld:
+            raise Withheld("the role pairs are left out")
         return self.cells.get((a, b), Count(0))
 
     @property
@@ -86,7 +90,9 @@ class RoleMatrix:
         return 0 if not value or not top else max(1, round(5 * value / top))
 
     def pairs(self) -> list[tuple[str, str, Count]]:
-        """Each unordered pair of roles once, largest first (by the published value only)."""
+        """Each unordered pair of roles once, largest first (by the published value only); none when withheld."""
+        if self.withheld:
+            return []
         seen = []
         for i, (a, _) in enumerate(self.roles):
             for b, _ in self.roles[i:]:
@@ -112,12 +118,18 @@ class Dashboard:
     roles: RoleMatrix
     states: list[StateFigure]
     gaps: list[InterestFigure] = field(default_factory=list)
-    no_state: int = 0          # registrants who gave no state (not shown; part of the states' total)
+    state_counts: dict[str, int] = field(default_factory=dict)  # registrants per state, "" for none (not shown)
     meetings: MeetingFigures | None = None   # meeting in person (conference/organizer/meeting_stats.py)
+    withheld: tuple[str, ...] = ()  # "roles", "states": breakdowns left out whole (disclosure.Breakdowns)
+
+    @property
+    def no_state(self) -> int:
+        """Registrants who gave no state (not shown; part of the states' total)."""
+        return sum(n for code, n in self.state_counts.items() if not code)
 
     @property
     def states_represented(self) -> int:
-        return sum(1 for s in self.states if s.people.raw and s.code not in ("", "INTL", "DOD"))
+        return sum(1 for code, n in self.state_counts.items() if n and code not in ("", "INTL", "DOD"))
 
 
 def _zone(conference: Conference) -> ZoneInfo:
@@ -217,31 +229,45 @@ def interest_figures(conference: Conference) -> list[InterestFigure]:
     return figures
 
 
-def role_matrix(conference: Conference, counts: ConnectionCounts | None = None) -> RoleMatrix:
-    """Connections between each pair of roles, either direction (removed contacts left out)."""
+def _role_counts(conference: Conference, counts: ConnectionCounts | None = None
+                 ) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """Registrants per role, and connections per (owner's role, contact's role)."""
     directed: dict[tuple[str, str], int] = {}
     for (_, a, b), count in (tallies.counted_connections(conference.id) if counts is None else counts).items():
         if b and count:
             directed[(a, b)] = directed.get((a, b), 0) + count
     people = dict(db.session.execute(select(Attendee.role, func.count()).where(Attendee.conference_id == conference.id)
                                      .group_by(Attendee.role)).all())
-    return build_role_matrix(people, directed)
+    return people, directed
 
 
-def build_role_matrix(people: dict[str, int], directed: dict[tuple[str, str], int]) -> RoleMatrix:
+def role_matrix(conference: Conference, counts: ConnectionCounts | None = None) -> RoleMatrix:
+    """Connections between each pair of roles, either direction (removed contacts left out)."""
+    return build_role_matrix(*_role_counts(conference, counts))
+
+
+def build_role_matrix(people: dict[str, int], directed: dict[tuple[str, str], int],
+                      out: Breakdowns | None = None) -> RoleMatrix:
     """The matrix from registrants per role and directed connections, suppressed by the network
-    file's role groups (disclosure.role_groups), so that neither one undoes the other."""
+    file's role groups (disclosure.role_groups), so that neither one undoes the other; left out
+    (named in `out`) when a pair could still be worked out."""
     order = list(ROLES)
     raw: dict[tuple[str, str], int] = {}
     for (a, b), count in directed.items():
         key = tuple(sorted((a, b), key=order.index))
         raw[key] = raw.get(key, 0) + count
     groups = role_groups(people, directed, order)
-    protected = protect({key: n for key, n in raw.items() if n}, role_pair_blocks(groups, order))
-    cells = {}
-    for (a, b), count in protected.items():
-        cells[(a, b)] = cells[(b, a)] = count
-    return RoleMatrix(roles=list(ROLES.items()), cells=cells, people=dict(people), directed=dict(directed))
+
+    def matrix(protected) -> RoleMatrix:
+        cells = {}
+        for (a, b), count in protected.items():
+            cells[(a, b)] = cells[(b, a)] = count
+        return RoleMatrix(roles=list(ROLES.items()), cells=cells, people=dict(people), directed=dict(directed))
+
+    left_out = RoleMatrix(roles=list(ROLES.items()), cells={}, people=dict(people), directed=dict(directed),
+                          withheld=True)
+    return (out or Breakdowns()).publish("roles", left_out, matrix, protect(
+        {key: n for key, n in raw.items() if n}, role_pair_blocks(groups, order)))
 
 
 def state_figures(conference: Conference) -> list[StateFigure]:
@@ -254,16 +280,34 @@ def _state_counts(conference: Conference) -> dict[str, int]:
                                    .group_by(Attendee.state)).all())
 
 
-def build_states(counts: dict[str, int]) -> list[StateFigure]:
-    """The states' figures from registrants per state ("" for none given): the states and the
-    people without one add up to the registrants, so a small state never stands alone."""
+def _by_state(counts: dict[str | None, int]) -> dict[str, int]:
+    """Registrants per state code, "" for none given (whether stored as "" or NULL)."""
     merged: dict[str, int] = {}
     for code, n in counts.items():
         merged[code or ""] = merged.get(code or "", 0) + n
-    counts = merged
-    protected = protect(counts, [list(counts)])
-    figures = [StateFigure(code, state_name(code), protected[code]) for code in counts if code]
-    return sorted(figures, key=lambda f: (f.people.order, f.name))
+    return merged
+
+
+def build_states(counts: dict[str, int], out: Breakdowns | None = None) -> list[StateFigure]:
+    """The states' figures from registrants per state ("" for none given): the states and the
+    people without one add up to the registrants, so a small state never stands alone. Nobody
+    publishes how many gave no state; none at all (named in `out`) when a state could still be
+    worked out."""
+    merged = {"": 0, **_by_state(counts)}
+
+    def figures(protected) -> list[StateFigure]:
+        shown = [StateFigure(code, state_name(code), protected[code]) for code in merged if code]
+        return sorted(shown, key=lambda f: (f.people.order, f.name))
+
+    return (out or Breakdowns()).publish("states", [], figures, protect(merged, [list(merged)], unseen=[""]))
+
+
+def breakdowns(people: dict[str, int], directed: dict[tuple[str, str], int], state_counts: dict[str, int]) -> dict:
+    """The Dashboard's role matrix and states from their raw numbers (as counted, or as a snapshot
+    kept them), and the names of those left out: the one place both are built for the dashboard."""
+    out = Breakdowns()
+    return dict(roles=build_role_matrix(people, directed, out), states=build_states(state_counts, out),
+                state_counts=_by_state(state_counts), withheld=tuple(out.withheld))
 
 
 def most_sought_least_offered(figures: list[InterestFigure], limit: int = 5) -> list[InterestFigure]:
@@ -277,12 +321,9 @@ def dashboard(conference: Conference) -> Dashboard:
     # Connection figures come from the running tallies (tallies.py): hours and roles from one query.
     interests = interest_figures(conference)
     counts = tallies.counted_connections(conference.id)
-    states = _state_counts(conference)
-    roles = role_matrix(conference, counts=counts)
-    groups = role_groups(roles.people, roles.directed, list(ROLES))
+    people, directed = _role_counts(conference, counts)
     return Dashboard(conference_name=conference.name, timezone=conference.timezone, computed_at=utcnow(),
                      overview=overview(conference), hours=connections_per_hour(conference, counts=counts),
-                     interests=interests, roles=roles,
-                     states=build_states(states), gaps=most_sought_least_offered(interests),
-                     no_state=sum(n for code, n in states.items() if not code),
-                     meetings=meeting_figures(conference, groups=groups))
+                     interests=interests, gaps=most_sought_least_offered(interests),
+                     **breakdowns(people, directed, _state_counts(conference)),
+                     meetings=meeting_figures(conference, groups=role_groups(people, directed, list(ROLES))))

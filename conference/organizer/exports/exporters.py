@@ -22,6 +22,11 @@ from conference.organizer.dashboard.stats import Dashboard, HourCount
 
 FORMAT = "pln-connect-organizer-figures"
 VERSION = 1
+# The arrays that each breakdown left out (stats.Dashboard.withheld, MeetingFigures.withheld) empties.
+LEFT_OUT = {"roles": ["roles.pairs"], "states": ["states"]}
+MEETINGS_LEFT_OUT = {"hours": ["meeting_in_person.per_hour"], "huddle_sizes": ["meeting_in_person.huddle_sizes"],
+                     "roles": ["meeting_in_person.roles", "meeting_in_person.role_pairs"]}
+WHY_LEFT_OUT = "too few to show without singling one out"
 
 
 def _iso(moment) -> str | None:
@@ -29,7 +34,8 @@ def _iso(moment) -> str | None:
 
 
 def figures_json(conference: Conference, board: Dashboard) -> dict:
-    """Every dashboard figure; counts of 1–4 in a breakdown are the string "<5"."""
+    """Every dashboard figure; counts of 1–4 in a breakdown are the string "<5", and a breakdown in which
+    one could still be worked out is an empty array named in "withheld"."""
     o = board.overview
     return {
         "format": FORMAT,
@@ -56,6 +62,9 @@ def figures_json(conference: Conference, board: Dashboard) -> dict:
         },
         "states": [{"code": s.code, "name": s.name, "people": s.people.value} for s in board.states],
         "meeting_in_person": meetings_json(board.meetings) if board.meetings else None,
+        "withheld": [path for name in board.withheld for path in LEFT_OUT[name]]
+                    + [path for name in (board.meetings.withheld if board.meetings else ())
+                       for path in MEETINGS_LEFT_OUT[name]],
     }
 
 
@@ -117,6 +126,8 @@ def figures_rows(conference: Conference, board: Dashboard) -> Iterator[list]:
             item = f"{labels[pair['role']]} who met {labels[pair['met_role']].lower()}"
             yield ["met_in_person_by_role_pair", item, "people", pair["people"]]
             yield ["met_in_person_by_role_pair", item, "share", pair["share"]]
+    for path in data["withheld"]:
+        yield ["withheld", path, "reason", WHY_LEFT_OUT]
 
 
 def hours_rows(conference: Conference, hours: list[HourCount]) -> Iterator[list]:
