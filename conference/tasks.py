@@ -62,11 +62,15 @@ def _in_app_context(func):
                 return func(*args, **kwargs)
             finally:
                 db.session.remove()
+    # Huey knows a queued task by "<module>.<name>": under this module's name, a task queued by one
+    # release is still found by the next one's workers after its code moves to another module.
+    in_app_context.__module__ = __name__
     return in_app_context
 
 
 def task(**options):
-    """A Huey task (retries=, retry_delay=, ...) whose function runs inside an app context.
+    """A Huey task (retries=, retry_delay=, ...) whose function runs inside an app context, known to
+    the queue as "conference.tasks.<function name>" (so each task's function has its own name).
 
     Run at once (immediate mode) it shares the caller's context and session; in a worker it gets a
     context and a session of its own, removed when it ends."""

@@ -82,3 +82,24 @@ def test_a_worker_process_sends_what_a_request_enqueued(tmp_path, backend):
             output = worker.communicate()[0].decode(errors="replace")
         create_app(test_config(tmp_path))  # later tests run tasks at once again
     assert "Traceback" not in output, output
+
+
+def test_a_queued_task_is_known_by_its_name_wherever_its_code_lives(app):
+    """A message queued by one release names the task as the next release's workers know it: by
+    "conference.tasks.<function name>", not by the module the function happens to be in."""
+    import importlib
+    import pkgutil
+
+    import conference
+    from huey.api import TaskWrapper
+
+    wrappers = {}
+    for module in pkgutil.walk_packages(conference.__path__, "conference."):
+        for value in vars(importlib.import_module(module.name)).values():
+            if isinstance(value, TaskWrapper):
+                wrappers[value.task_class.__name__] = value
+    assert {"send_claim_link", "send_meeting_mail"} <= set(wrappers)
+    for name, wrapper in wrappers.items():
+        message = huey.serialize_task(wrapper.s())
+        assert type(huey.deserialize_task(message)).__module__ == "conference.tasks"
+        assert type(huey.deserialize_task(message)).__name__ == name
