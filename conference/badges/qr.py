@@ -1,6 +1,7 @@
 """QR images for badges. A badge never changes, so each SVG is made once per process."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
 
 import qrcode
@@ -15,11 +16,26 @@ def badge_url(code: str) -> str:
     return public_url("contacts.card", code=display(code))
 
 
-def qr_matrix(data: str, border: int = 2) -> list[list[bool]]:
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border)
+def qr_matrix(data: str, border: int = 2, mask_pattern: int | None = None) -> list[list[bool]]:
+    """The QR modules of `data` (True is dark). With `mask_pattern` fixed, qrcode skips trying all
+    eight masks for the best-looking one; any mask decodes the same."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=border, mask_pattern=mask_pattern)
     qr.add_data(data)
     qr.make(fit=True)
     return qr.get_matrix()
+
+
+def dark_runs(matrix: list[list[bool]]) -> Iterator[tuple[int, int, int]]:
+    """Each horizontal run of dark modules as (row, first column, length), row by row."""
+    for y, row in enumerate(matrix):
+        x = 0
+        while x < len(row):
+            if row[x]:
+                start = x
+                while x < len(row) and row[x]:
+                    x += 1
+                yield y, start, x - start
+            x += 1
 
 
 @lru_cache(maxsize=8192)
@@ -27,16 +43,7 @@ def qr_svg(data: str) -> str:
     """A compact SVG of `data`: one path of horizontal runs, sized by CSS through its viewBox."""
     matrix = qr_matrix(data)
     size = len(matrix)
-    runs = []
-    for y, row in enumerate(matrix):
-        x = 0
-        while x < size:
-            if row[x]:
-                start = x
-                while x < size and row[x]:
-                    x += 1
-                runs.append(f"M{start} {y}h{x - start}v1H{start}z")
-            x += 1
+    runs = [f"M{start} {y}h{length}v1H{start}z" for y, start, length in dark_runs(matrix)]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" '
             f'shape-rendering="crispEdges" aria-hidden="true">'
             f'<rect width="{size}" height="{size}" fill="#fff"/>'

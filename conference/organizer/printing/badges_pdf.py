@@ -16,8 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from conference.attendees.states import state_name
 from conference.badges.codes import display
-import qrcode
-from qrcode.constants import ERROR_CORRECT_M
+from conference.badges.qr import dark_runs, qr_matrix
 
 BADGE_W, BADGE_H = 4 * inch, 3 * inch
 PAD = 14
@@ -172,30 +171,17 @@ def layout(badge: BadgeData) -> BadgeLayout:
 
 
 def badge_matrix(url: str) -> list[list[bool]]:
-    """The QR modules for a printed badge: the same data and error correction as the phone badge
-    (conference.badges.qr), with a fixed mask pattern. Any mask decodes the same, and choosing the
-    best-looking of all eight would cost most of the time of a large PDF."""
-    qr = qrcode.QRCode(error_correction=ERROR_CORRECT_M, border=0, mask_pattern=MASK_PATTERN)
-    qr.add_data(url)
-    qr.make(fit=True)
-    return qr.get_matrix()
+    """The QR modules for a printed badge: the same data and error correction as the phone badge,
+    with a fixed mask pattern (choosing the best-looking of all eight would cost most of the time of
+    a large PDF)."""
+    return qr_matrix(url, border=0, mask_pattern=MASK_PATTERN)
 
 
 def qr_path(matrix: list[list[bool]], x: float, y: float, size: float) -> str:
     """PDF operators filling the dark modules, one rectangle per horizontal run: `x y w h re` ... `f`."""
-    n = len(matrix)
-    module = size / n
-    ops = []
-    for row_index, row in enumerate(matrix):
-        top = y + size - (row_index + 1) * module
-        col = 0
-        while col < n:
-            if row[col]:
-                start = col
-                while col < n and row[col]:
-                    col += 1
-                ops.append(f"{x + start * module:.3f} {top:.3f} {(col - start) * module:.3f} {module:.3f} re")
-            col += 1
+    module = size / len(matrix)
+    ops = [f"{x + start * module:.3f} {y + size - (row + 1) * module:.3f} {length * module:.3f} {module:.3f} re"
+           for row, start, length in dark_runs(matrix)]
     return "0 g\n" + "\n".join(ops) + "\nf\n"
 
 
