@@ -7,6 +7,8 @@ from conference.auth.forms import ConfirmForm
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.htmx import render
+from conference.interests.models import Interest
+from conference.lengths import max_length
 from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required
 from conference.organizer.forms import merge_error
@@ -38,7 +40,8 @@ def settings(conference):
 def _interests_page(conference, add_form=None, status=200, edit_error=None):
     return render("organizer/interests.html", "interest_list", status=status, conference=conference,
                   interests=interests_of(conference), add_form=add_form or InterestForm(formdata=None),
-                  action_form=ConfirmForm(), edit_error=edit_error, changed=request.args.get("changed"))
+                  name_length=max_length(Interest.name), action_form=ConfirmForm(), edit_error=edit_error,
+                  changed=request.args.get("changed"))
 
 
 @bp.get("/<slug>/interests")
