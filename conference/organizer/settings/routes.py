@@ -38,6 +38,7 @@ def settings(conference):
 
 
 def _interests_page(conference, add_form=None, status=200, edit_error=None):
+    """The page; `edit_error` is (interest id, message, the name typed) for a rename refused."""
     return render("organizer/interests.html", "interest_list", status=status, conference=conference,
                   interests=interests_of(conference), add_form=add_form or InterestForm(formdata=None),
                   name_length=max_length(Interest.name), action_form=ConfirmForm(), edit_error=edit_error,
@@ -82,7 +83,8 @@ def rename_interest_view(conference, interest_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _interests_page(conference, status=422, edit_error=(interest_id, error.message))
+        return _interests_page(conference, status=422,
+                               edit_error=(interest_id, error.message, request.form.get("name", "")))
     return redirect(url_for("organizer.interests", slug=conference.slug,
                             changed=f"Renamed “{old}” to “{interest.name}”."), 303)
 
