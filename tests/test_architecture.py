@@ -16,7 +16,7 @@ PACKAGE = ROOT / "conference"
 LAYERS = {
     "config": 0, "extensions": 0, "ratestore": 0, "errors": 0, "names": 0, "security": 0, "tasks": 0,
     "mail": 0, "urls": 0, "htmx": 0, "devices": 0, "ratelimits": 0, "assets": 0, "health": 0, "downloads": 0,
-    "calendars": 0, "dialects": 0,
+    "calendars": 0, "dialects": 0, "lengths": 0,
     "gunicorn_logging": 0,
     "events": 1, "interests": 1,
     "badges": 2, "files": 2,

@@ -7,6 +7,9 @@ from urllib.parse import urlsplit
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from conference.attendees.models import Channel
+from conference.lengths import max_length
+
 
 class BadChannel(ValueError):
     """The text cannot be this kind of channel; the message says what was expected."""
@@ -77,7 +80,7 @@ def normalise_channel(kind: str, text: str) -> str:
     if kind == "website":
         url = text if re.match(r"https?://", text, re.I) else "https://" + text
         parts = urlsplit(url)
-        if not parts.hostname or "." not in parts.hostname or " " in url or len(url) > 300:
+        if not parts.hostname or "." not in parts.hostname or " " in url or len(url) > max_length(Channel.value):
             raise BadChannel("Enter a web address like myschool.org or https://myschool.org/principal.")
         return url
     raise BadChannel("Unknown kind of contact channel.")

@@ -3,11 +3,12 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, Field, IntegerField, RadioField, SelectField, StringField, TelField,
                      URLField)
-from wtforms.validators import InputRequired, Length, Optional, ValidationError
+from wtforms.validators import InputRequired, Optional, ValidationError
 
-from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES
+from conference.attendees.models import CHANNELS, GRADE_BANDS, ROLES, Attendee, Channel
 from conference.attendees.operations import ProfileInput
 from conference.attendees.states import STATES
+from conference.lengths import TOO_LONG, fits
 
 
 class IdListField(Field):
@@ -63,7 +64,7 @@ DEFAULT_VISIBILITY = {"email": "nobody", "phone": "mutual", "voxer": "mutual"}
 def _channel_fields(cls):
     for kind, label in CHANNELS.items():
         field_class = {"phone": TelField, "email": EmailField, "website": URLField}.get(kind, StringField)
-        setattr(cls, f"ch_{kind}", field_class(label, validators=[Length(max=300)]))
+        setattr(cls, f"ch_{kind}", field_class(label, validators=[fits(Channel.value)]))
         setattr(cls, f"ch_{kind}_share", VisibilityField(f"Who sees your {label.lower()}", choices=VISIBILITY_CHOICES,
                                                       default=DEFAULT_VISIBILITY.get(kind, "anyone")))
     return cls
@@ -81,13 +82,13 @@ class MeetingMailForm(FlaskForm):
 @_channel_fields
 class ProfileForm(MeetingMailForm):
     name = StringField("Name", validators=[InputRequired("Enter your name as you'd like it on your badge."),
-                                           Length(max=120, message="At most 120 characters, please.")])
+                                           fits(Attendee.name, TOO_LONG)])
     email = EmailField("Email", filters=[lambda v: v.strip() if v else v], validators=[InputRequired("Enter your email: it signs you in on a new phone."),
-                                            Length(max=254, message="That email is too long.")])
+                                            fits(Attendee.email, "That email is too long.")])
     role = SelectField("Role", choices=[("", "Choose your role")] + list(ROLES.items()),
                        validators=[InputRequired("Choose your role.")], validate_choice=False)
-    school = StringField("School", validators=[Length(max=160, message="At most 160 characters, please.")])
-    district = StringField("District", validators=[Length(max=160, message="At most 160 characters, please.")])
+    school = StringField("School", validators=[fits(Attendee.school, TOO_LONG)])
+    district = StringField("District", validators=[fits(Attendee.district, TOO_LONG)])
     state = SelectField("State", choices=[("", "Choose your state")] + list(STATES.items()),
                         validate_choice=False)
     grade_band = SelectField("Grade band", choices=[("", "Choose a grade band")] + list(GRADE_BANDS.items()),

@@ -151,7 +151,7 @@ class Attendee(InterestsMixin, db.Model):
 def name_keys(name: str, school: str = "", district: str = "") -> dict[str, str]:
     """The search and sort keys of an attendee with these values, for writes that bypass the ORM."""
     return {"search_key": fold(" ".join((name or "", school or "", district or ""))),
-            "name_key": sort_key(name)[:255]}
+            "name_key": sort_key(name)[:NAME_KEY_TYPE.length]}
 
 
 @event.listens_for(Attendee, "before_insert")

@@ -15,6 +15,7 @@ from conference.events.models import Conference
 from conference.events.operations import ensure_open
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
+from conference.lengths import max_length, too_long
 
 
 @dataclass
@@ -53,8 +54,8 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
     name = " ".join(profile.name.split())
     if not name:
         errors["name"] = "Enter your name as you'd like it on your badge."
-    elif len(name) > 120:
-        errors["name"] = "Your name can be at most 120 characters."
+    elif len(name) > max_length(Attendee.name):
+        errors["name"] = f"Your name can be at most {max_length(Attendee.name)} characters."
     cleaned["name"] = name
     try:
         cleaned["email"] = normalise_email(profile.email)
@@ -68,10 +69,10 @@ def _check(conference: Conference, profile: ProfileInput, attendee: Attendee | N
         errors["years_in_role"] = "Enter the years in your current role, from 0 to 60."
     if profile.state and profile.state not in STATES:
         errors["state"] = "Choose your state from the list."
-    for key, limit in (("school", 160), ("district", 160)):
+    for key, column in (("school", Attendee.school), ("district", Attendee.district)):
         value = " ".join(getattr(profile, key).split())
-        if len(value) > limit:
-            errors[key] = f"At most {limit} characters, please."
+        if len(value) > max_length(column):
+            errors[key] = too_long(column)
         cleaned[key] = value
     chosen = profile.offers | profile.seeks
     if chosen:

@@ -14,6 +14,7 @@ from conference.auth.models import SignInToken
 from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.extensions import db
+from conference.lengths import max_length
 from conference.privacy.operations import data_section, when
 
 
@@ -30,7 +31,7 @@ def safe_next(path: str | None) -> str:
         return ""
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in path):
         return ""
-    return path[:300]
+    return path[:max_length(SignInToken.next_path)]
 
 
 def issue_sign_in_token(attendee: Attendee, minutes: int, next_path: str = "", new_email: str | None = None) -> str:

@@ -17,9 +17,10 @@ from conference.errors import DomainError
 from conference.exports.contact_fields import contact_fields
 from conference.exports.vcard import vcards
 from conference.extensions import db
+from conference.lengths import max_length
 from conference.privacy.operations import data_section
 
-NAME_LIMIT = 80
+NAME_LIMIT = max_length(Circle.name)
 CIRCLE_LIMIT = 50
 HANDLE_KINDS = ("voxer", "x", "instagram")
 

@@ -22,6 +22,7 @@ from conference.security import clean_text
 
 NOTE_LIMIT = 2000
 TAG_LIMIT = 10
+TAG_LENGTH = 40
 NOTE_SEPARATOR = "\n\n"  # between the notes of several scans of one badge
 REMOVED_BADGE = "This badge was removed: its owner deleted their account."  # the card's and the scanner's
 
@@ -33,8 +34,8 @@ def clean_tags(text: str) -> str:
         tag = " ".join(raw.split()).lower().lstrip("#")
         if not tag:
             continue
-        if len(tag) > 40:
-            raise DomainError("Each tag can be at most 40 characters.", field="tags")
+        if len(tag) > TAG_LENGTH:
+            raise DomainError(f"Each tag can be at most {TAG_LENGTH} characters.", field="tags")
         if tag not in tags:
             tags.append(tag)
     if len(tags) > TAG_LIMIT:

@@ -11,7 +11,7 @@ from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.cold import remember_cold_scan, saved_from_badges
 from conference.contacts.forms import NoteForm, SaveContactForm
-from conference.contacts.operations import (REMOVED_BADGE, contact_list, owned_connection, remove_contact,
+from conference.contacts.operations import (NOTE_LIMIT, REMOVED_BADGE, contact_list, owned_connection, remove_contact,
                                             save_from_card, savers_of, update_note, visible_channels)
 from conference.errors import DomainError
 from conference.extensions import db, htmx
@@ -54,7 +54,7 @@ def _card_page(found, block=None, form=None, connection=None, saved=False, statu
     """The card (or, for htmx, one block of it) as its viewer sees it; `form` holds what was typed."""
     subject = found.subject
     g.own_viewer = True  # the card read its viewer in its own query: `me` below, not g.attendee
-    return render("contacts/card.html", block, me=found.viewer, subject=subject, form=form,
+    return render("contacts/card.html", block, me=found.viewer, subject=subject, form=form, note_limit=NOTE_LIMIT,
                   connection=connection or found.connection, saved=bool(saved), status=status,
                   carried=saved == "badge",
                   channels=found.visible_channels, code=display(found.code),

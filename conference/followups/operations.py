@@ -17,9 +17,10 @@ from conference.events.models import utcnow
 from conference.events.operations import local_today
 from conference.extensions import db
 from conference.followups.models import FollowUp
+from conference.lengths import max_length
 from conference.privacy.operations import data_section
 
-TEXT_LIMIT = 300
+TEXT_LIMIT = max_length(FollowUp.text)
 # A reminder two years out is a typo more often than a plan.
 HORIZON_DAYS = 2 * 366
 

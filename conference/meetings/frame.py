@@ -16,6 +16,7 @@ from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.events.operations import local_time, long_date, zone_of
 from conference.extensions import db
+from conference.lengths import max_length, too_long
 from conference.meetings.booking import time_label
 from conference.meetings.models import Booking, Huddle, Meeting, MeetingSpot, MeetingTime, TableBooking
 from conference.meetings.notices import notify
@@ -80,9 +81,8 @@ def _clash_error(conference: Conference, clash: MeetingTime, field: str) -> Doma
 
 def _label(label: str | None) -> str:
     label = " ".join((label or "").split())
-    limit = MeetingTime.label.type.length
-    if len(label) > limit:
-        raise DomainError(f"At most {limit} characters, please.", field="label")
+    if len(label) > max_length(MeetingTime.label):
+        raise DomainError(too_long(MeetingTime.label), field="label")
     return label
 
 
@@ -228,9 +228,8 @@ def _spot_name(conference: Conference, name: str | None, spot_id: int | None = N
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("Name the spot, e.g. “Networking lounge”.", field="name")
-    limit = MeetingSpot.name.type.length
-    if len(name) > limit:
-        raise DomainError(f"At most {limit} characters, please.", field="name")
+    if len(name) > max_length(MeetingSpot.name):
+        raise DomainError(too_long(MeetingSpot.name), field="name")
     same = db.session.scalar(select(MeetingSpot).where(MeetingSpot.conference_id == conference.id,
                                                        func.lower(MeetingSpot.name) == name.lower(),
                                                        MeetingSpot.id != (spot_id or 0)))

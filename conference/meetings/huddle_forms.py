@@ -6,6 +6,10 @@ from wtforms import Field, StringField, TextAreaField
 from wtforms.widgets import TextInput
 
 from conference.attendees.forms import IdListField
+from conference.circles.models import Circle
+from conference.lengths import max_length
+from conference.meetings.huddles import QUESTION_LENGTH
+from conference.meetings.models import Huddle
 
 
 class NumberOrNone(Field):
@@ -23,7 +27,9 @@ class NumberOrNone(Field):
 
 
 class HuddleForm(FlaskForm):
-    question = TextAreaField("Your question", description="What you are stuck on, in a line: 10 to 160 characters.")
+    question = TextAreaField("Your question", render_kw={"maxlength": QUESTION_LENGTH[1]},
+                             description="What you are stuck on, in a line: "
+                                         f"{QUESTION_LENGTH[0]} to {QUESTION_LENGTH[1]} characters.")
     interests = IdListField("Interests", default=set)
     time = NumberOrNone("Time")
     spot = NumberOrNone("Spot")
@@ -31,8 +37,9 @@ class HuddleForm(FlaskForm):
 
 
 class CancelForm(FlaskForm):
-    reason = StringField("A line for the others", description="Optional, for example: “Called to a meeting.”")
+    reason = StringField("A line for the others", description="Optional, for example: “Called to a meeting.”",
+                         render_kw={"maxlength": max_length(Huddle.cancel_reason)})
 
 
 class CircleFromHuddleForm(FlaskForm):
-    name = StringField("Circle name")
+    name = StringField("Circle name", render_kw={"maxlength": max_length(Circle.name)})

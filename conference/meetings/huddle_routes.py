@@ -11,7 +11,7 @@ from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import booking, bp
 from conference.meetings.huddle_forms import CancelForm, CircleFromHuddleForm, HuddleForm
-from conference.meetings.huddles import (QUESTION_LENGTH, circle_name, cancel_huddle, huddle_for, huddle_to_circle,
+from conference.meetings.huddles import (circle_name, cancel_huddle, huddle_for, huddle_to_circle,
                                          huddle_view, huddles_for, interests_of, invite, join_huddle, leave_huddle,
                                          start_huddle, swap_contact)
 from conference.meetings.models import HUDDLE_SIZES
@@ -68,7 +68,7 @@ def _new_form(form: HuddleForm, status: int = 200, problem: str | None = None):
                   interests=interests, chosen=chosen,
                   times=[(t, booking.time_label(me.conference, t)) for t in booking.free_times(me.conference, me)],
                   spots=booking.open_spots(me.conference), sizes=range(HUDDLE_SIZES[0], HUDDLE_SIZES[1] + 1),
-                  question_length=QUESTION_LENGTH, closed=is_closed(me.conference))
+                  closed=is_closed(me.conference))
 
 
 @bp.route("/huddles/new", methods=["GET", "POST"])

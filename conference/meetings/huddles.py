@@ -27,6 +27,7 @@ from conference.events.models import utcnow
 from conference.events.operations import ensure_open, local_today
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
+from conference.lengths import max_length
 from conference.meetings import booking
 from conference.meetings.models import (HUDDLE_SIZES, Booking, Huddle, HuddleInterest, HuddleSeat, HuddleWaiting,
                                         MeetingTime, TableBooking)
@@ -34,8 +35,8 @@ from conference.meetings.notices import notify
 from conference.privacy.operations import before_account_deleted, data_section
 from conference.security import clean_text
 
-QUESTION_LENGTH = (10, 160)
-REASON_LIMIT = 200
+QUESTION_LENGTH = (10, max_length(Huddle.question))
+REASON_LIMIT = max_length(Huddle.cancel_reason)
 MAX_INTERESTS = 2
 DEFAULT_SIZE = 6
 # Defaults of the config keys HUDDLE_WAITING_LIST and HUDDLE_INVITES (conference/config.py).
@@ -54,7 +55,7 @@ def _open(conference, now: datetime | None) -> None:
 # ---- starting one -------------------------------------------------------------------------------
 
 def clean_question(text: str | None) -> str:
-    """The question on one line, 10–160 characters."""
+    """The question on one line, of QUESTION_LENGTH characters."""
     question = " ".join(clean_text(text or "").split())
     low, high = QUESTION_LENGTH
     if not question:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from conference.attendees.models import Attendee
 from conference.extensions import db
+from conference.lengths import max_length
 from conference.meetings.models import MeetingNotice
 
 
@@ -13,4 +14,4 @@ def notify(person: Attendee, about: Attendee | None, kind: str, text: str) -> No
     if about is not None and about.hidden:
         return
     db.session.add(MeetingNotice(attendee_id=person.id, about_id=about.id if about else None, kind=kind,
-                                 text=text[:300]))
+                                 text=text[:max_length(MeetingNotice.text)]))

@@ -16,14 +16,15 @@ from conference.errors import DomainError
 from conference.events.models import utcnow
 from conference.events.operations import is_closed, local_time
 from conference.extensions import db
+from conference.lengths import max_length
 from conference.meetings.booking import book, busy_time_ids, chosen_time, place_at, release, take_table, time_label
 from conference.meetings.models import Huddle, HuddleSeat, Meeting, MeetingTime, TableBooking
 from conference.meetings.notices import notify
 from conference.privacy.operations import before_account_deleted, data_section
 from conference.security import clean_text
 
-MESSAGE_LIMIT = Meeting.__table__.c.message.type.length
-REASON_LIMIT = Meeting.__table__.c.cancel_reason.type.length
+MESSAGE_LIMIT = max_length(Meeting.message)
+REASON_LIMIT = max_length(Meeting.cancel_reason)
 NOBODY = "Nobody to ask here."
 NO_REQUESTS = "This person doesn't take meeting requests."
 

@@ -13,7 +13,7 @@ from conference.auth import login_required, session_viewer, to_sign_in
 from conference.badges.codes import MalformedCode, code_from_scan, display
 from conference.badges.operations import is_retired
 from conference.contacts.cards import card_for
-from conference.contacts.operations import REMOVED_BADGE, check_can_save, owned_connection
+from conference.contacts.operations import NOTE_LIMIT, REMOVED_BADGE, check_can_save, owned_connection
 from conference.errors import DomainError
 from conference.extensions import csrf, db
 from conference.htmx import render
@@ -52,7 +52,8 @@ def index():
             saved = owned_connection(g.attendee, int(request.args["saved"]))
         except DomainError:
             saved = None
-    return render("scanner/index.html", saved=saved, origins=_badge_origins(), qr_scanner=QR_SCANNER)
+    return render("scanner/index.html", saved=saved, origins=_badge_origins(), qr_scanner=QR_SCANNER,
+                  note_limit=NOTE_LIMIT)
 
 
 def _card(typed: str, form: ScanSaveForm | None = None, status: int = 200):

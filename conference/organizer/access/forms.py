@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import EmailField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import InputRequired
+
+from conference.lengths import fits
+from conference.organizer.access.models import Organizer
 
 
 class InviteForm(FlaskForm):
     email = EmailField("Their email", filters=[lambda v: v.strip() if v else v],
                        validators=[InputRequired("Enter the email of the person to invite."),
-                                   Length(max=254, message="That email is too long.")])
+                                   fits(Organizer.email, "That email is too long.")])

@@ -5,6 +5,9 @@ from wtforms import DateField, IntegerField, StringField, TimeField
 from wtforms.validators import Optional
 from wtforms.widgets import TextInput
 
+from conference.lengths import max_length
+from conference.meetings.models import MeetingSpot, MeetingTime
+
 
 class WholeNumberField(IntegerField):
     """A whole number; anything else is the form's error, with a message a person can read. A text
@@ -40,7 +43,8 @@ class MeetingTimeForm(_OnePageForm):
     day = DateField("Day", validators=[Optional()])
     start = TimeField("Starts at", validators=[Optional()])
     minutes = WholeNumberField("Length (minutes)", "Give the length as a number of minutes.")
-    label = StringField("Label", description="E.g. “Morning break” or “Reception”.")
+    label = StringField("Label", description="E.g. “Morning break” or “Reception”.",
+                        render_kw={"maxlength": max_length(MeetingTime.label)})
 
 
 class MeetingRunForm(_OnePageForm):
@@ -50,11 +54,12 @@ class MeetingRunForm(_OnePageForm):
     until = TimeField("To", validators=[Optional()])
     every = WholeNumberField("Every (minutes)", "Give the minutes between starts as a number.")
     minutes = WholeNumberField("Each lasting (minutes)", "Give the length as a number of minutes.")
-    label = StringField("Label")
+    label = StringField("Label", render_kw={"maxlength": max_length(MeetingTime.label)})
 
 
 class MeetingSpotForm(_OnePageForm):
     id_prefix = "spot"
-    name = StringField("Spot", description="E.g. “Networking lounge”.")
+    name = StringField("Spot", description="E.g. “Networking lounge”.",
+                       render_kw={"maxlength": max_length(MeetingSpot.name)})
     capacity = WholeNumberField("Tables", "Give the number of tables as a whole number.",
                                 description="How many meetings or huddles fit there at once.")

@@ -8,8 +8,10 @@ from conference.errors import DomainError
 from conference.events.operations import is_closed
 from conference.extensions import db
 from conference.htmx import render
+from conference.lengths import max_length
 from conference.meetings import frame
 from conference.meetings.booking import time_label
+from conference.meetings.models import MeetingSpot
 from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required
 from conference.organizer.forms import merge_error
@@ -22,7 +24,8 @@ def _page(conference, status: int = 200, time_form=None, run_form=None, spot_for
                   days=frame.times_by_day(conference), spots=frame.spots_of(conference),
                   time_form=time_form or MeetingTimeForm(formdata=None, day=conference.starts_on, minutes=20),
                   run_form=run_form or MeetingRunForm(formdata=None, day=conference.starts_on, every=20, minutes=20),
-                  spot_form=spot_form or MeetingSpotForm(formdata=None), action_form=ConfirmForm(),
+                  spot_form=spot_form or MeetingSpotForm(formdata=None), spot_name_length=max_length(MeetingSpot.name),
+                  action_form=ConfirmForm(),
                   row_error=row_error, closed=is_closed(conference), time_label=time_label,
                   changed=request.args.get("changed"))
 

@@ -21,6 +21,7 @@ from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.files.operations import expired_files, is_available, store_file
+from conference.lengths import max_length
 from conference.names import family_initial, family_sort_key
 from conference.organizer.printing.badges_pdf import BadgeData, write_badges
 from conference.urls import public_url
@@ -81,7 +82,7 @@ def choose_attendees(conference: Conference, which: str, batch_id: int | None = 
     if len(picked) > MAX_BADGES:
         raise DomainError(f"At most {MAX_BADGES:,} badges at a time; choose a smaller set.", field="which")
     picked = sorted(picked, key=lambda r: family_sort_key(r.name))
-    return [r.id for r in picked], description[:200]
+    return [r.id for r in picked], description[:max_length(BadgeJob.description)]
 
 
 def create_badge_job(conference: Conference, organizer: Organizer | None, layout: str, ids: list[int],
@@ -164,7 +165,7 @@ def run_badge_job(job_id: int, url_template: str, retries_left: int = 0) -> Badg
         db.session.rollback()
         state = "queued" if retries_left > 0 else "failed"
         db.session.execute(update(BadgeJob).where(*_ours(job_id, attempt)).values(
-            state=state, error=f"{type(error).__name__}: {error}"[:500], updated_at=utcnow(),
+            state=state, error=f"{type(error).__name__}: {error}"[:max_length(BadgeJob.error)], updated_at=utcnow(),
             finished_at=None if state == "queued" else utcnow()))
         db.session.commit()
         current_app.logger.exception("Badge job %s failed (run %s)", job_id, attempt)

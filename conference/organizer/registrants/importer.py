@@ -22,6 +22,7 @@ from conference.errors import DomainError
 from conference.events.models import Conference, utcnow
 from conference.extensions import db
 from conference.interests.models import AttendeeInterest, Interest
+from conference.lengths import max_length
 from conference.organizer.registrants.import_columns import (FIELDS, ROLE_VALUES, STATE_VALUES, Mapping,
                                                              map_columns, value_key)
 from conference.organizer.access.models import Organizer
@@ -31,8 +32,6 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000
 # An uploaded file waits this long for the organizer's go-ahead: it holds every registrant's details.
 UPLOAD_KEPT = timedelta(hours=2)
-SCHOOL_LENGTH = Attendee.__table__.c.school.type.length
-NAME_LENGTH = Attendee.__table__.c.name.type.length
 
 
 @dataclass
@@ -195,7 +194,8 @@ def _email(text: str) -> str:
     """normalise_email, with a fast path for the plain ASCII addresses that make up most files.
     A domain spelled in punycode ("xn--") takes the slow path, which stores it as joining does."""
     lowered = text.strip().lower()
-    if (len(lowered) <= 254 and _PLAIN_EMAIL.fullmatch(lowered) and len(lowered.split("@")[0]) <= 64
+    if (len(lowered) <= max_length(Attendee.email) and _PLAIN_EMAIL.fullmatch(lowered)
+            and len(lowered.split("@")[0]) <= 64
             and lowered.rsplit(".", 1)[1] not in _SPECIAL_TLDS and "xn--" not in lowered):
         return lowered
     return normalise_email(text)
@@ -223,8 +223,8 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
     name = cell("name") or " ".join(part for part in (cell("first"), cell("last")) if part)
     if not name:
         reasons.append("no name")
-    elif len(name) > NAME_LENGTH:
-        reasons.append(f"the name has {len(name)} characters (at most {NAME_LENGTH})")
+    elif len(name) > max_length(Attendee.name):
+        reasons.append(f"the name has {len(name)} characters (at most {max_length(Attendee.name)})")
     email = cell("email")
     try:
         email = _email(email) if email else ""
@@ -251,9 +251,9 @@ def _check_row(number: int, cells: list[str], columns: dict[str, int], interests
     if state_text and not state:
         reasons.append(f"unknown state “{state_text[:40]}”")
     school, district = cell("school"), cell("district")
-    for label, value in (("school", school), ("district", district)):
-        if len(value) > SCHOOL_LENGTH:
-            reasons.append(f"the {label} has {len(value)} characters (at most {SCHOOL_LENGTH})")
+    for label, value, column in (("school", school, Attendee.school), ("district", district, Attendee.district)):
+        if len(value) > max_length(column):
+            reasons.append(f"the {label} has {len(value)} characters (at most {max_length(column)})")
     picked: dict[str, set[int] | None] = {}
     for column in ("offers", "interests"):
         if column not in columns:
@@ -438,7 +438,7 @@ def import_registrants(conference: Conference, data: bytes, filename: str = "", 
     if result.blocked:
         raise DomainError(result.blocked, field="file")
     batch = ImportBatch(conference_id=conference.id, organizer_id=organizer.id if organizer else None,
-                        filename=(filename or "")[:200])
+                        filename=(filename or "")[:max_length(ImportBatch.filename)])
     db.session.add(batch)
     db.session.flush()
     _update(plan.changed, batch.id)
@@ -462,7 +462,8 @@ def keep_upload(conference: Conference, organizer: Organizer | None, filename: s
     now = utcnow()
     db.session.execute(delete(ImportUpload).where(ImportUpload.expires_at < now))
     upload = ImportUpload(id=secrets.token_urlsafe(18), conference_id=conference.id,
-                          organizer_id=organizer.id if organizer else None, filename=(filename or "")[:200],
+                          organizer_id=organizer.id if organizer else None,
+                          filename=(filename or "")[:max_length(ImportUpload.filename)],
                           data=data, choices={}, created_at=now, expires_at=now + UPLOAD_KEPT)
     db.session.add(upload)
     db.session.flush()
@@ -474,7 +475,7 @@ _GONE = "This file is no longer waiting to be imported (it was imported, discard
 
 def upload_of(conference: Conference, token: str) -> ImportUpload:
     """A kept file of this conference's, or DomainError if it was imported, discarded or expired."""
-    upload = db.session.get(ImportUpload, (token or "")[:32])
+    upload = db.session.get(ImportUpload, (token or "")[:max_length(ImportUpload.id)])
     if upload is None or upload.conference_id != conference.id or upload.expires_at < utcnow():
         raise DomainError(_GONE)
     return upload
@@ -497,7 +498,7 @@ def take_upload(conference: Conference, token: str) -> ImportUpload:
 
 
 def discard_upload(conference: Conference, token: str) -> None:
-    db.session.execute(delete(ImportUpload).where(ImportUpload.id == (token or "")[:32],
+    db.session.execute(delete(ImportUpload).where(ImportUpload.id == (token or "")[:max_length(ImportUpload.id)],
                                                   ImportUpload.conference_id == conference.id))
 
 

@@ -4,8 +4,11 @@ from zoneinfo import available_timezones
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Optional
 
+from conference.events.models import Conference
+from conference.interests.models import Interest
+from conference.lengths import TOO_LONG, fits
 from conference.organizer.settings.operations import SettingsInput
 
 US_ZONES = ["America/New_York", "America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles",
@@ -19,15 +22,15 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 class SettingsForm(FlaskForm):
     name = StringField("Conference name", validators=[InputRequired("Give the conference a name."),
-                                                      Length(max=200, message="At most 200 characters, please.")])
+                                                      fits(Conference.name, TOO_LONG)])
     slug = StringField("Web address", description="Lower-case letters, digits and dashes. Attendees join at "
                                                   "/<this>/join; changing it breaks printed join links.",
-                       validators=[InputRequired("Choose the web address."), Length(max=60)])
+                       validators=[InputRequired("Choose the web address."), fits(Conference.slug)])
     starts_on = DateField("First day", validators=[Optional()])
     ends_on = DateField("Last day", validators=[Optional()])
     timezone = SelectField("Time zone", description="Times on the dashboard and in exports use it.",
                            validate_choice=False)
-    venue = StringField("Venue", validators=[Length(max=200, message="At most 200 characters, please.")])
+    venue = StringField("Venue", validators=[fits(Conference.venue, TOO_LONG)])
     joining_open = BooleanField("Joining is open: people can join with the join link")
     closes_on = DateField("Closes on", description="After this day, joining and saving new contacts end.",
                           validators=[Optional()])
@@ -52,4 +55,4 @@ class SettingsForm(FlaskForm):
 
 class InterestForm(FlaskForm):
     name = StringField("Interest", validators=[InputRequired("Type the interest's name."),
-                                               Length(max=80, message="At most 80 characters, please.")])
+                                               fits(Interest.name, TOO_LONG)])

@@ -14,8 +14,10 @@ from conference.events.models import Conference
 from conference.extensions import db
 from conference.interests.models import Interest
 from conference.interests.operations import add_default_interests
+from conference.lengths import max_length, too_long
 
-SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
+# A letter or digit at each end, dashes between; as long as the column holds.
+SLUG = re.compile(rf"[a-z0-9](?:[a-z0-9-]{{0,{max_length(Conference.slug) - 2}}}[a-z0-9])?")
 # Paths the app already uses at the top level, which a conference slug would shadow.
 RESERVED_SLUGS = {"c", "code", "me", "signin", "signout", "organize", "static", "healthz", "join", "api", "admin"}
 
@@ -27,7 +29,7 @@ def create_conference(slug: str, name: str) -> Conference:
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("Give the conference a name.", field="name")
-    conference = Conference(slug=slug, name=name[:200])
+    conference = Conference(slug=slug, name=name[:max_length(Conference.name)])
     db.session.add(conference)
     db.session.flush()
     add_default_interests(conference)
@@ -64,8 +66,8 @@ def update_settings(conference: Conference, settings: SettingsInput) -> Conferen
     name = " ".join((settings.name or "").split())
     if not name:
         errors["name"] = "Give the conference a name."
-    elif len(name) > 200:
-        errors["name"] = "At most 200 characters, please."
+    elif len(name) > max_length(Conference.name):
+        errors["name"] = too_long(Conference.name)
     slug = (settings.slug or "").strip().lower()
     try:
         _check_slug(slug, conference)
@@ -80,8 +82,8 @@ def update_settings(conference: Conference, settings: SettingsInput) -> Conferen
     except (ZoneInfoNotFoundError, ValueError):
         errors["timezone"] = "Choose a time zone from the list, like America/New_York."
     venue = " ".join((settings.venue or "").split())
-    if len(venue) > 200:
-        errors["venue"] = "At most 200 characters, please."
+    if len(venue) > max_length(Conference.venue):
+        errors["venue"] = too_long(Conference.venue)
     if settings.closes_on and settings.starts_on and settings.closes_on < settings.starts_on:
         errors["closes_on"] = "Joining can't close before the conference starts."
     if settings.retain_until and settings.closes_on and settings.retain_until < settings.closes_on:
@@ -106,8 +108,8 @@ def _clean_interest_name(conference: Conference, name: str, interest: Interest |
     name = " ".join((name or "").split())
     if not name:
         raise DomainError("Type the interest's name.", field="name")
-    if len(name) > 80:
-        raise DomainError("An interest can be at most 80 characters.", field="name")
+    if len(name) > max_length(Interest.name):
+        raise DomainError(f"An interest can be at most {max_length(Interest.name)} characters.", field="name")
     clash = db.session.scalar(select(Interest).where(Interest.conference_id == conference.id,
                                                      func.lower(Interest.name) == name.lower()))
     if clash is not None and clash is not interest:

@@ -7,6 +7,8 @@ from conference.auth.forms import ConfirmForm
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.htmx import render
+from conference.interests.models import Interest
+from conference.lengths import max_length
 from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required
 from conference.organizer.forms import merge_error
@@ -36,9 +38,11 @@ def settings(conference):
 
 
 def _interests_page(conference, add_form=None, status=200, edit_error=None):
+    """The page; `edit_error` is (interest id, message, the name typed) for a rename refused."""
     return render("organizer/interests.html", "interest_list", status=status, conference=conference,
                   interests=interests_of(conference), add_form=add_form or InterestForm(formdata=None),
-                  action_form=ConfirmForm(), edit_error=edit_error, changed=request.args.get("changed"))
+                  name_length=max_length(Interest.name), action_form=ConfirmForm(), edit_error=edit_error,
+                  changed=request.args.get("changed"))
 
 
 @bp.get("/<slug>/interests")
@@ -79,7 +83,8 @@ def rename_interest_view(conference, interest_id: int):
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
-        return _interests_page(conference, status=422, edit_error=(interest_id, error.message))
+        return _interests_page(conference, status=422,
+                               edit_error=(interest_id, error.message, request.form.get("name", "")))
     return redirect(url_for("organizer.interests", slug=conference.slug,
                             changed=f"Renamed “{old}” to “{interest.name}”."), 303)
 
