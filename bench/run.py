@@ -35,6 +35,7 @@ import shlex
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -564,13 +565,23 @@ def copy_for_older(app, database_url: str, checkout: Path) -> str:
     return copy_url
 
 
-def against_table(results: dict, older: str) -> str:
+def against_table(runs: dict[str, list[dict]], older: str) -> str:
+    """Old against new: medians of the rounds, the median of each round's own new/old ratio (the two
+    ran a minute apart, so a noisy minute moves both), and the CPU the app and PostgreSQL spent per
+    request (which other people's jobs on the machine move far less than throughput)."""
     lines = [f"Old revision ({older}) against this one, same run, medians of the rounds:", "",
-             "| target | old req/s | new req/s | new/old | old p95 ms | new p95 ms |", "|---|---:|---:|---:|---:|---:|"]
+             "| target | old req/s | new req/s | new/old (median of rounds) | old p95 ms | new p95 ms "
+             "| old CPU ms/req (app + db) | new CPU ms/req | new/old CPU |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for mode in ("card", "save"):
-        old, new = results[f"{mode} (old)"], results[mode]
-        lines.append(f"| {mode} | {old['rps']:.0f} | {new['rps']:.0f} | {new['rps'] / old['rps']:.2f} | "
-                     f"{old['p95_us'] / 1000:.1f} | {new['p95_us'] / 1000:.1f} |")
+        olds, news = runs[f"{mode} (old)"], runs[mode]
+        old, new = median_run(olds), median_run(news)
+        paired = statistics.median(n["rps"] / o["rps"] for o, n in zip(olds, news))
+        cpu_old = statistics.median(r["cpu_ms"]["app"] + r["cpu_ms"]["db"] for r in olds)
+        cpu_new = statistics.median(r["cpu_ms"]["app"] + r["cpu_ms"]["db"] for r in news)
+        lines.append(f"| {mode} | {old['rps']:.0f} | {new['rps']:.0f} | {paired:.2f} | "
+                     f"{old['p95_us'] / 1000:.1f} | {new['p95_us'] / 1000:.1f} | {cpu_old:.2f} | {cpu_new:.2f} | "
+                     f"{cpu_new / cpu_old:.2f} |")
     return "\n".join(lines)
 
 
@@ -698,7 +709,7 @@ def main() -> None:
     print(report)
     if older_url:
         print()
-        print(against_table(results, revision(args.against)))
+        print(against_table(runs, revision(args.against)))
     if args.write_docs:
         write_docs(report)
         print(f"updated {DOCS.relative_to(ROOT)}")
