@@ -565,7 +565,7 @@ def copy_for_older(app, database_url: str, checkout: Path) -> str:
     return copy_url
 
 
-def against_table(runs: dict[str, list[dict]], older: str) -> str:
+def against_table(results: dict, runs: dict[str, list[dict]], older: str) -> str:
     """Old against new: medians of the rounds, the median of each round's own new/old ratio (the two
     ran a minute apart, so a noisy minute moves both), and the CPU the app and PostgreSQL spent per
     request (which other people's jobs on the machine move far less than throughput)."""
@@ -575,7 +575,7 @@ def against_table(runs: dict[str, list[dict]], older: str) -> str:
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for mode in ("card", "save"):
         olds, news = runs[f"{mode} (old)"], runs[mode]
-        old, new = median_run(olds), median_run(news)
+        old, new = results[f"{mode} (old)"], results[mode]
         paired = statistics.median(n["rps"] / o["rps"] for o, n in zip(olds, news))
         cpu_old = statistics.median(r["cpu_ms"]["app"] + r["cpu_ms"]["db"] for r in olds)
         cpu_new = statistics.median(r["cpu_ms"]["app"] + r["cpu_ms"]["db"] for r in news)
@@ -709,7 +709,7 @@ def main() -> None:
     print(report)
     if older_url:
         print()
-        print(against_table(runs, revision(args.against)))
+        print(against_table(results, runs, revision(args.against)))
     if args.write_docs:
         write_docs(report)
         print(f"updated {DOCS.relative_to(ROOT)}")
