@@ -1,7 +1,10 @@
 """Error pages a person can act on, and the domain exception operations raise."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import SecurityError
 
@@ -17,6 +20,18 @@ class DomainError(Exception):
         self.field = field
         # field name -> message, when several fields are wrong at once
         self.errors = errors or ({field: message} if field else {})
+
+
+T = TypeVar("T")
+
+
+def or_404(lookup: Callable[..., T], *args) -> T:
+    """What `lookup(*args)` finds, or the 404 page when it raises DomainError: something missing and
+    something that is not the signed-in person's look the same."""
+    try:
+        return lookup(*args)
+    except DomainError:
+        abort(404)
 
 
 def init_app(app: Flask) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from flask import abort, g, redirect, request, session, url_for
+from flask import g, redirect, request, session, url_for
 from sqlalchemy import select
 
 from conference.auth import login_required, session_viewer
@@ -13,7 +13,7 @@ from conference.contacts.cold import remember_cold_scan, saved_from_badges
 from conference.contacts.forms import NoteForm, SaveContactForm
 from conference.contacts.operations import (NOTE_LIMIT, REMOVED_BADGE, contact_list, owned_connection, remove_contact,
                                             save_from_card, savers_of, update_note, visible_channels)
-from conference.errors import DomainError
+from conference.errors import DomainError, or_404
 from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.interests.operations import match_between
@@ -156,18 +156,11 @@ def _contacts_page(save_back_error: str | None = None, status: int = 200):
     return response
 
 
-def _owned(connection_id: int):
-    try:
-        return owned_connection(g.attendee, connection_id)
-    except DomainError:
-        abort(404)
-
-
 @bp.get("/me/contacts/<int:connection_id>")
 @login_required
 def show(connection_id: int):
     """One contact: their card, my note, their vCard."""
-    connection = _owned(connection_id)
+    connection = or_404(owned_connection, g.attendee, connection_id)
     return render("contacts/show.html", **_show_context(connection))
 
 
@@ -183,7 +176,7 @@ def _show_context(connection, form=None, editing=False) -> dict:
 @login_required
 def note(connection_id: int):
     """Edit the note in place: htmx swaps the note block; without JS it is a page."""
-    connection = _owned(connection_id)
+    connection = or_404(owned_connection, g.attendee, connection_id)
     form = NoteForm(formdata=None, note=connection.note, tags=", ".join(connection.tag_list))
     editing, status = True, 200
     if request.method == "POST":
@@ -211,7 +204,7 @@ def note(connection_id: int):
 @login_required
 def delete(connection_id: int):
     """Remove a contact from my list (they are not told)."""
-    connection = _owned(connection_id)
+    connection = or_404(owned_connection, g.attendee, connection_id)
     if ConfirmForm().validate_on_submit():
         remove_contact(g.attendee, connection.id)
         db.session.commit()

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 
-from flask import abort, g
+from flask import g
 
 from conference.auth import login_required
 from conference.contacts.operations import contacts_for, owned_connection
-from conference.errors import DomainError
+from conference.errors import or_404
 from conference.downloads import download, file_slug
 from conference.exports import bp
 from conference.exports.contact_fields import contact_fields
@@ -29,10 +29,7 @@ def all_vcards():
 @login_required
 def one_vcard(connection_id: int):
     """One contact as a vCard."""
-    try:
-        connection = owned_connection(g.attendee, connection_id)
-    except DomainError:
-        abort(404)
+    connection = or_404(owned_connection, g.attendee, connection_id)
     return download(vcard(contact_fields(connection)), "text/vcard", f"{file_slug(connection.contact.name if connection.contact else 'removed-attendee', 'contact')}.vcf")
 
 

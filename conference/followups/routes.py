@@ -7,7 +7,7 @@ from conference.auth.forms import ConfirmForm
 from conference.contacts.operations import owned_connection
 from conference.devices import phone_platform
 from conference.downloads import download, file_slug
-from conference.errors import DomainError
+from conference.errors import DomainError, or_404
 from conference.events.operations import local_today
 from conference.extensions import db, htmx
 from conference.followups import bp
@@ -23,13 +23,6 @@ def _helpers() -> dict:
     today = local_today(g.attendee.conference)
     return dict(today=today, due_label=lambda d: due_label(d, today), contact_name=contact_name,
                 action_form=ConfirmForm())
-
-
-def _connection(connection_id: int):
-    try:
-        return owned_connection(g.attendee, connection_id)
-    except DomainError:
-        abort(404)
 
 
 @bp.get("/me/follow-ups")
@@ -52,14 +45,14 @@ def _contact_block(connection, form=None, status=200):
 @login_required
 def for_contact(connection_id: int):
     """One contact's follow-ups and a form to add one (loaded into the contact page by htmx)."""
-    return _contact_block(_connection(connection_id))
+    return _contact_block(or_404(owned_connection, g.attendee, connection_id))
 
 
 @bp.post("/me/contacts/<int:connection_id>/follow-ups")
 @login_required
 def add(connection_id: int):
     """Add a follow-up to a contact."""
-    connection = _connection(connection_id)
+    connection = or_404(owned_connection, g.attendee, connection_id)
     form = FollowUpForm()
     if form.validate_on_submit():
         try:
@@ -86,7 +79,7 @@ def _change(follow_up_id: int, operation):
         abort(404)
     db.session.commit()
     if request.form.get("back") == "contact":
-        connection = _connection(connection_id)
+        connection = or_404(owned_connection, g.attendee, connection_id)
         if htmx and not htmx.boosted:
             return _contact_block(connection)
         return redirect(url_for("followups.for_contact", connection_id=connection_id), 303)

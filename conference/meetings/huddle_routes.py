@@ -5,7 +5,7 @@ from flask import abort, g, redirect, request, url_for
 from conference.attendees.models import Attendee
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
-from conference.errors import DomainError
+from conference.errors import DomainError, or_404
 from conference.events.operations import is_closed
 from conference.extensions import db, htmx
 from conference.htmx import render
@@ -29,13 +29,6 @@ DONE = {
     "cancelled": "The huddle is cancelled. Everyone in it has been told.",
     "saved": "Saved to your contacts. They see that you connected and can save you back.",
 }
-
-
-def _huddle(huddle_id: int):
-    try:
-        return huddle_for(g.attendee, huddle_id)
-    except DomainError:
-        abort(404)
 
 
 @bp.get("/huddles")
@@ -107,7 +100,7 @@ def _page(huddle, status: int = 200, problem: str | None = None, done: str | Non
 @login_required
 def huddle(huddle_id: int):
     """One huddle: its question, time and table, seats left, join or leave; who is coming, for the host."""
-    return _page(_huddle(huddle_id), done=request.args.get("done"))
+    return _page(or_404(huddle_for, g.attendee, huddle_id), done=request.args.get("done"))
 
 
 def _changed(huddle, done: str):
@@ -122,7 +115,7 @@ def _changed(huddle, done: str):
 @login_required
 def join(huddle_id: int):
     """Take a seat, or a place on the waiting list when it is full."""
-    huddle = _huddle(huddle_id)
+    huddle = or_404(huddle_for, g.attendee, huddle_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
@@ -138,7 +131,7 @@ def join(huddle_id: int):
 @login_required
 def leave(huddle_id: int):
     """Give up my seat (the next person waiting gets it) or my place on the waiting list."""
-    huddle = _huddle(huddle_id)
+    huddle = or_404(huddle_for, g.attendee, huddle_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     was_seated = any(seat.attendee_id == g.attendee.id for seat in huddle.seats)
@@ -155,7 +148,7 @@ def leave(huddle_id: int):
 @login_required
 def cancel(huddle_id: int):
     """The host calls the huddle off, with an optional line for the others."""
-    huddle = _huddle(huddle_id)
+    huddle = or_404(huddle_for, g.attendee, huddle_id)
     form = CancelForm()
     if not form.validate_on_submit():
         abort(400)
@@ -175,7 +168,7 @@ def cancel(huddle_id: int):
 @login_required
 def swap(huddle_id: int, attendee_id: int):
     """After the huddle: save someone who sat at it, in one tap."""
-    huddle = _huddle(huddle_id)
+    huddle = or_404(huddle_for, g.attendee, huddle_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     other = db.session.get(Attendee, attendee_id)
@@ -194,7 +187,7 @@ def swap(huddle_id: int, attendee_id: int):
 @login_required
 def make_circle(huddle_id: int):
     """After the huddle: turn it into a circle of the people who sat at it."""
-    huddle = _huddle(huddle_id)
+    huddle = or_404(huddle_for, g.attendee, huddle_id)
     form = CircleFromHuddleForm()
     if not form.validate_on_submit():
         abort(400)
