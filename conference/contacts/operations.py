@@ -87,8 +87,7 @@ def upsert_contacts(owner, rows: list[dict], add_notes: bool = False) -> list[Co
         row = {"conference_id": owner.conference_id, "owner_id": owner.id, "tags": [], "created_at": now,
                "updated_at": now, **row}
         params.update({f"r{i}_{key}": row[key] for key in _UPSERTED})
-    statement = _upsert(database_of(), add_notes, len(rows))
-    return list(db.session.scalars(select(Connection).from_statement(statement), params,
+    return list(db.session.scalars(_upsert(database_of(), add_notes, len(rows)), params,
                                    execution_options={"populate_existing": True}))
 
 
@@ -97,8 +96,8 @@ _UPSERTED = ("conference_id", "owner_id", "contact_id", "note", "tags", "created
 
 @lru_cache(maxsize=64)
 def _upsert(database: str, add_notes: bool, size: int):
-    """The upsert of `size` rows, compiled once per database, mode and size (bind parameters
-    r<row>_<column>)."""
+    """The upsert of `size` rows as the ORM statement that loads what it returns, compiled once per
+    database, mode and size (bind parameters r<row>_<column>)."""
     table = Connection.__table__
     stmt = insert_on_conflict(table, database).values([
         {key: bindparam(f"r{i}_{key}", type_=table.c[key].type) for key in _UPSERTED} for i in range(size)])
@@ -114,7 +113,7 @@ def _upsert(database: str, add_notes: bool, size: int):
         stmt = stmt.on_conflict_do_update(
             index_elements=[saved.owner_id, saved.contact_id],
             set_={saved.note: new.note, saved.tags: new.tags, saved.updated_at: new.updated_at})
-    return compiled_once(stmt.returning(*table.c), database)
+    return select(Connection).from_statement(compiled_once(stmt.returning(*table.c), database))
 
 
 def _save(owner, contact, note: str, tags: str, saved_already: bool) -> Connection:
