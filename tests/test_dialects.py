@@ -149,3 +149,25 @@ def test_skip_locked_passes_over_rows_another_transaction_holds(app):
         other.rollback()
     assert sorted(set(db.session.scalars(statement))) == everyone
     db.session.rollback()
+
+
+def test_compiled_once_runs_like_the_statement_it_was_made_from(app):
+    """An INSERT … ON CONFLICT kept as text: its literal values, casts and RETURNING columns hold, and
+    each execution takes new parameters."""
+    from sqlalchemy import JSON, bindparam
+
+    from conference.interests.models import Interest
+
+    conference = make_conference()
+    table = Interest.__table__
+    statement = dialects.insert_on_conflict(table).values(
+        conference_id=bindparam("conference", type_=table.c.conference_id.type), name=bindparam("name"),
+        position=7, retired=False)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.conference_id, table.c.name],
+        set_={table.c.position: table.c.position + 1}).returning(
+        table.c.name, table.c.position, func.json_array_length(bindparam("extra", ["a", "b"], type_=JSON)))
+    once = dialects.compiled_once(statement, dialects.database_of())
+    assert db.session.execute(once, {"conference": conference.id, "name": "Équité"}).all() == [("Équité", 7, 2)]
+    assert db.session.execute(once, {"conference": conference.id, "name": "Équité"}).all() == [("Équité", 8, 2)]
+    assert db.session.execute(once, {"conference": conference.id, "name": "Budget"}).all() == [("Budget", 7, 2)]
