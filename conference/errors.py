@@ -22,6 +22,19 @@ class DomainError(Exception):
         self.errors = errors or ({field: message} if field else {})
 
 
+def merge_error(form, error: DomainError, field_of: Callable[[str], str] = str) -> None:
+    """A domain error onto the form a person sent: each message beside its field (`field_of` turns an
+    error's key into the form's field name), the others at the top."""
+    if not error.errors:
+        form.form_errors.append(error.message)
+    for key, message in error.errors.items():
+        name = field_of(key)
+        if name in form:
+            form[name].errors = [message]
+        else:
+            form.form_errors.append(message)
+
+
 T = TypeVar("T")
 
 

@@ -8,7 +8,7 @@ from conference.attendees.operations import conference_by_slug, interest_choices
 from conference.auth import login_required, sign_in
 from conference.auth.links import send_email_change_link, send_joined_again_link
 from conference.contacts.cold import carry_cold_scans, cold_scans, waiting_in
-from conference.errors import DomainError
+from conference.errors import DomainError, merge_error
 from conference.extensions import db
 from conference.htmx import render
 from conference.meetings.mail import set_meeting_mail
@@ -17,15 +17,7 @@ from conference.tasks import enqueue
 
 
 def _merge_errors(form: ProfileForm, error: DomainError) -> None:
-    if not error.errors:
-        form.form_errors.append(error.message)
-    for key, message in error.errors.items():
-        key = key.replace("channel:", "ch_")
-        target = form[key] if key in form else None
-        if target is not None:
-            target.errors = [message]
-        else:
-            form.form_errors.append(message)
+    merge_error(form, error, field_of=lambda key: key.replace("channel:", "ch_"))  # channel:email -> ch_email
 
 
 @bp.route("/<slug>/join", methods=["GET", "POST"])

@@ -5,7 +5,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from conference.auth import login_required
 from conference.auth.forms import ConfirmForm
-from conference.errors import DomainError
+from conference.errors import DomainError, merge_error
 from conference.extensions import db, htmx
 from conference.htmx import render
 from conference.meetings import bp
@@ -71,16 +71,6 @@ def _sheet(other, form: AskForm, meeting=None, status: int = 200, sent=None):
                   options=options, spots=spots, reason=may_ask(me, other), sent=sent, message_limit=MESSAGE_LIMIT)
 
 
-def _errors_to(form, error: DomainError) -> None:
-    for name, message in error.errors.items():
-        if name in ("time", "spot", "message"):
-            form[name].errors = [message]
-        else:
-            form.form_errors.append(message)
-    if not error.errors:
-        form.form_errors.append(error.message)
-
-
 @bp.route("/me/meet/<int:attendee_id>", methods=["GET", "POST"])
 @login_required
 def ask(attendee_id: int):
@@ -98,7 +88,7 @@ def ask(attendee_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _errors_to(form, error)
+            merge_error(form, error)
         else:
             if htmx and not htmx.boosted:
                 return _sheet(other, AskForm(formdata=None), sent=meeting)
@@ -181,7 +171,7 @@ def propose(meeting_id: int):
             db.session.commit()
         except DomainError as error:
             db.session.rollback()
-            _errors_to(form, error)
+            merge_error(form, error)
         else:
             return redirect(url_for("meetings.schedule", done="proposed", _anchor=f"meeting-{new.id}"), 303)
     return _sheet(meeting.asker, form, meeting=meeting, status=422)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import g, redirect, request, url_for
 
 from conference.auth.operations import issue_organizer_token
-from conference.errors import DomainError
+from conference.errors import DomainError, merge_error
 from conference.extensions import db
 from conference.htmx import render
 from conference.mail import send_mail
@@ -12,7 +12,6 @@ from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required, organizer_signed_in
 from conference.organizer.access.forms import InviteForm
 from conference.organizer.access.operations import conferences_of, create_organizer, organizers_of
-from conference.organizer.forms import merge_error
 from conference.urls import public_url
 
 INVITE_MINUTES = 3 * 24 * 60  # an invitation may wait in an inbox over a weekend

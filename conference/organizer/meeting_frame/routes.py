@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 
 from conference.auth.forms import ConfirmForm
-from conference.errors import DomainError
+from conference.errors import DomainError, merge_error
 from conference.events.operations import is_closed
 from conference.extensions import db
 from conference.htmx import render
@@ -14,7 +14,6 @@ from conference.meetings.booking import time_label
 from conference.meetings.models import MeetingSpot
 from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required
-from conference.organizer.forms import merge_error
 from conference.organizer.meeting_frame.forms import MeetingRunForm, MeetingSpotForm, MeetingTimeForm
 
 

@@ -6,13 +6,12 @@ from sqlalchemy import func, select
 
 from conference.attendees.models import Attendee
 from conference.downloads import download
-from conference.errors import DomainError
+from conference.errors import DomainError, merge_error
 from conference.extensions import db
 from conference.files.operations import file_bytes
 from conference.htmx import render
 from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required
-from conference.organizer.forms import merge_error
 from conference.organizer.printing import jobs
 from conference.organizer.printing.forms import BadgeForm
 from conference.organizer.registrants.importer import import_batches

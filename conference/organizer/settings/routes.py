@@ -4,14 +4,13 @@ from __future__ import annotations
 from flask import abort, redirect, request, url_for
 
 from conference.auth.forms import ConfirmForm
-from conference.errors import DomainError
+from conference.errors import DomainError, merge_error
 from conference.extensions import db
 from conference.htmx import render
 from conference.interests.models import Interest
 from conference.lengths import max_length
 from conference.organizer import bp
 from conference.organizer.access.decorators import organizer_required
-from conference.organizer.forms import merge_error
 from conference.organizer.settings.forms import InterestForm, SettingsForm
 from conference.organizer.settings.operations import (add_interest, conference_interest, interests_of, rename_interest,
                                                       set_retired, update_settings)
