@@ -114,11 +114,15 @@ def sqlite_database(path: str = ":memory:") -> sqlite3.Connection:
     return database
 
 
+def empty_schema() -> dict:
+    """Config for an app on the empty schema: the PostgreSQL test database (emptied after each test),
+    or, on SQLite, a database in memory of the app's own."""
+    return {} if ON_POSTGRES else {"SQLALCHEMY_ENGINE_OPTIONS": {"creator": sqlite_database}}
+
+
 @pytest.fixture
 def app(tmp_path, _schema):
-    """The app on an empty database: the PostgreSQL test database, or its own SQLite one in memory."""
-    fresh = {} if ON_POSTGRES else {"SQLALCHEMY_ENGINE_OPTIONS": {"creator": sqlite_database}}
-    app = create_app(test_config(tmp_path, **fresh))
+    app = create_app(test_config(tmp_path, **empty_schema()))
     fail_next_syncs(app)
     with app.app_context():
         yield app
