@@ -14,7 +14,7 @@ from conference import create_app
 from conference.events.models import utcnow
 from conference.extensions import db
 from conference.meetings.models import CalendarFeed
-from tests.conftest import ON_POSTGRES, empty_database, test_config
+from tests.conftest import empty_database, empty_schema, test_config
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.meeting_factories import (accepted_meeting, cancel_meeting, make_huddle, make_spot, make_time,
                                      requested_meeting)
@@ -310,10 +310,8 @@ def test_my_data_download_names_the_feed_not_its_key(client, world):
 def limited(tmp_path, _schema):
     """The app with the feed's limits on and tight."""
     app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True, RATELIMIT_CALENDAR_FEED="3 per minute",
-                                 RATELIMIT_CALENDAR_FEED_PER_IP="1000 per minute"))
+                                 RATELIMIT_CALENDAR_FEED_PER_IP="1000 per minute", **empty_schema()))
     with app.app_context():
-        if not ON_POSTGRES:
-            db.create_all()
         yield app
         empty_database()
         db.session.remove()

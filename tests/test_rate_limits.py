@@ -12,7 +12,7 @@ from conference.badges.codes import ALPHABET, display
 from conference.contacts.models import Connection
 from conference.extensions import db, limiter
 from conference.scanner.models import ScanReceipt
-from tests.conftest import ON_POSTGRES, empty_database, test_config
+from tests.conftest import empty_database, empty_schema, test_config
 from tests.factories import make_attendee, make_conference, sign_in_as
 from tests.test_join import join_form
 
@@ -21,11 +21,7 @@ VENUE = {"REMOTE_ADDR": "198.51.100.20"}  # the one public address of a venue's 
 
 def limited_app(tmp_path, **extra):
     """The app with rate limiting on (tests/conftest.py turns it off everywhere else)."""
-    app = create_app(test_config(tmp_path, RATELIMIT_ENABLED=True, **extra))
-    with app.app_context():
-        if not ON_POSTGRES:
-            db.create_all()
-    return app
+    return create_app(test_config(tmp_path, RATELIMIT_ENABLED=True, **empty_schema(), **extra))
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from werkzeug.serving import make_server
 
 from conference import create_app
 from conference.extensions import db
-from tests.conftest import ON_POSTGRES, DATABASE_URL, empty_database, test_config
+from tests.conftest import ON_POSTGRES, DATABASE_URL, empty_database, sqlite_database, test_config
 from tests.faults import fail_next_syncs
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -55,11 +55,14 @@ class LiveServer:
 
 def make_live_app(tmp_path, **extra):
     """An app for a live server: a SQLite file (threads share it) or the PostgreSQL test database."""
-    url = DATABASE_URL if ON_POSTGRES else f"sqlite:///{tmp_path / 'browser.sqlite3'}"
+    if ON_POSTGRES:
+        url = DATABASE_URL
+    else:
+        path = tmp_path / "browser.sqlite3"
+        sqlite_database(str(path)).close()
+        url = f"sqlite:///{path}"
     app = create_app(test_config(tmp_path, SQLALCHEMY_DATABASE_URI=url, **extra))
     fail_next_syncs(app)
-    with app.app_context():
-        db.create_all()
     return app
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.axe import AXE_URL, axe_source, axe_violations, describe
+from tests.browser.axe import axe_violations, describe, serving_axe
 from tests.browser.page_actions import ACTIONS, wait_for_htmx
 from tests.pages import ATTENDEE, PAGES, session_cookie
 
@@ -19,14 +19,16 @@ COMBOS = [("light", PHONE), ("dark", PHONE), ("light", LAPTOP), ("dark", LAPTOP)
 
 
 @pytest.fixture(scope="module")
+def axe_url():
+    with serving_axe() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
 def contexts(browser, site):
     """A browser page per (who, colour scheme, viewport), made once and reused: each check navigates it."""
     app, world, server = site
     made = {}
-    source = axe_source()
-
-    def serve_axe(route):
-        route.fulfill(body=source, content_type="text/javascript", headers={"Cache-Control": "max-age=3600"})
 
     def get(who: str, scheme: str, viewport: dict):
         key = (who, scheme, viewport["width"])
@@ -38,7 +40,6 @@ def contexts(browser, site):
             cookie = session_cookie(app, world, who)
             if cookie:
                 context.add_cookies([{"name": cookie[0], "value": cookie[1], "url": server.url}])
-            context.route(AXE_URL, serve_axe)  # a cached script: Chromium compiles it once, not per page
             made[key] = context.new_page()
         return made[key]
 
@@ -62,9 +63,9 @@ def open_page(contexts, site, page_entry, scheme, viewport):
 
 @pytest.mark.parametrize("scheme,viewport", COMBOS, ids=[f"{s}-{v['width']}" for s, v in COMBOS])
 @pytest.mark.parametrize("entry", PAGES, ids=[p.name for p in PAGES])
-def test_no_axe_violations(contexts, site, entry, scheme, viewport):
+def test_no_axe_violations(contexts, site, axe_url, entry, scheme, viewport):
     page = open_page(contexts, site, entry, scheme, viewport)
-    violations = axe_violations(page, url=site[2].url + "/__axe-core__.js")
+    violations = axe_violations(page, url=axe_url)
     assert not violations, (f"{entry.name} ({entry.path(site[1])}) as {entry.who}, {scheme}, "
                             f"{viewport['width']}px:\n{describe(violations)}")
     if viewport is PHONE and not entry.desk:
