@@ -228,3 +228,22 @@ def test_the_import_refuses_a_cell_one_longer_than_its_column(client, field, col
     assert re.search(rf'<td class="num">3</td>[^\n]*{re.escape(reason)}', response.text), response.text[-3000:]
     imported = db.session.scalars(select(Attendee).where(Attendee.conference_id == conference.id)).all()
     assert [getattr(a, field) for a in imported] == [rows["fits"][field]]
+
+
+def test_the_tags_box_holds_every_tag_a_contact_may_have(app, client):
+    """Ten tags of the longest length, typed as "#tag, ", fit the tags box on the card and on the
+    contact's page, and save as ten tags."""
+    from conference.contacts.models import Connection
+    from conference.contacts.operations import TAG_LENGTH, TAG_LIMIT
+
+    conference = make_conference(closes_on=SOON)
+    me, other = make_attendee(conference), make_attendee(conference)
+    db.session.commit()
+    sign_in_as(client, me)
+    typed = ", ".join(f"#{chr(97 + i)}{'x' * (TAG_LENGTH - 1)}" for i in range(TAG_LIMIT))
+    assert maxlength_of(client.get(f"/c/{other.badge_code}").get_data(as_text=True), "tags") >= len(typed)
+    response = client.post(f"/c/{other.badge_code}/save", data={"note": "", "tags": typed})
+    assert response.status_code == 303
+    saved = db.session.scalar(select(Connection).where(Connection.owner_id == me.id))
+    assert len(saved.tag_list) == TAG_LIMIT and all(len(tag) == TAG_LENGTH for tag in saved.tag_list)
+    assert maxlength_of(client.get(f"/me/contacts/{saved.id}/note").get_data(as_text=True), "tags") >= len(typed)

@@ -23,6 +23,7 @@ from conference.security import clean_text
 NOTE_LIMIT = 2000
 TAG_LIMIT = 10
 TAG_LENGTH = 40
+TAGS_TYPED = TAG_LIMIT * (TAG_LENGTH + len("#, "))  # what a tags box holds: every tag, typed "#tag, "
 NOTE_SEPARATOR = "\n\n"  # between the notes of several scans of one badge
 REMOVED_BADGE = "This badge was removed: its owner deleted their account."  # the card's and the scanner's
 

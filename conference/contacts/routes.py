@@ -11,8 +11,8 @@ from conference.contacts import bp
 from conference.contacts.cards import card_for
 from conference.contacts.cold import remember_cold_scan, saved_from_badges
 from conference.contacts.forms import NoteForm, SaveContactForm
-from conference.contacts.operations import (NOTE_LIMIT, REMOVED_BADGE, contact_list, owned_connection, remove_contact,
-                                            save_from_card, savers_of, update_note, visible_channels)
+from conference.contacts.operations import (NOTE_LIMIT, REMOVED_BADGE, TAGS_TYPED, contact_list, owned_connection,
+                                            remove_contact, save_from_card, savers_of, update_note, visible_channels)
 from conference.errors import DomainError, or_404
 from conference.extensions import db, htmx
 from conference.htmx import render
@@ -55,6 +55,7 @@ def _card_page(found, block=None, form=None, connection=None, saved=False, statu
     subject = found.subject
     g.own_viewer = True  # the card read its viewer in its own query: `me` below, not g.attendee
     return render("contacts/card.html", block, me=found.viewer, subject=subject, form=form, note_limit=NOTE_LIMIT,
+                  tags_limit=TAGS_TYPED,
                   connection=connection or found.connection, saved=bool(saved), status=status,
                   carried=saved == "badge",
                   channels=found.visible_channels, code=display(found.code),
