@@ -2,12 +2,13 @@
 with TEST_DATABASE_URL): the same results on both, and PostgreSQL's locks where it has them."""
 from datetime import datetime
 
-from sqlalchemy import func, literal_column, select, text
+from sqlalchemy import JSON, bindparam, func, literal_column, select, text
 
 from conference import dialects
 from conference.attendees.models import Attendee
 from conference.contacts.models import Connection
 from conference.extensions import db
+from conference.interests.models import Interest
 from conference.organizer.dashboard.models import AttendeeTally
 from tests.conftest import ON_POSTGRES
 from tests.factories import make_attendee, make_conference
@@ -154,10 +155,6 @@ def test_skip_locked_passes_over_rows_another_transaction_holds(app):
 def test_compiled_once_runs_like_the_statement_it_was_made_from(app):
     """An INSERT … ON CONFLICT kept as text: its literal values, casts and RETURNING columns hold, and
     each execution takes new parameters."""
-    from sqlalchemy import JSON, bindparam
-
-    from conference.interests.models import Interest
-
     conference = make_conference()
     table = Interest.__table__
     statement = dialects.insert_on_conflict(table).values(

@@ -13,6 +13,8 @@ from sqlalchemy import select
 
 from conference.attendees.models import Attendee, Channel
 from conference.circles.models import Circle
+from conference.contacts.models import Connection
+from conference.contacts.operations import TAG_LENGTH, TAG_LIMIT
 from conference.events.models import Conference
 from conference.extensions import db
 from conference.followups.models import FollowUp
@@ -233,9 +235,6 @@ def test_the_import_refuses_a_cell_one_longer_than_its_column(client, field, col
 def test_the_tags_box_holds_every_tag_a_contact_may_have(app, client):
     """Ten tags of the longest length, typed as "#tag, ", fit the tags box on the card and on the
     contact's page, and save as ten tags."""
-    from conference.contacts.models import Connection
-    from conference.contacts.operations import TAG_LENGTH, TAG_LIMIT
-
     conference = make_conference(closes_on=SOON)
     me, other = make_attendee(conference), make_attendee(conference)
     db.session.commit()

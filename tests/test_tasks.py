@@ -1,7 +1,9 @@
 """The task queue: at once under TESTING, and through a real worker process on SQLite and on Redis."""
 from __future__ import annotations
 
+import importlib
 import os
+import pkgutil
 import signal
 import subprocess
 import sys
@@ -9,7 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from huey.api import TaskWrapper
 
+import conference
 from conference import create_app
 from conference.extensions import db
 from conference.mail import outbox_messages, send_mail
@@ -87,12 +91,6 @@ def test_a_worker_process_sends_what_a_request_enqueued(tmp_path, backend):
 def test_a_queued_task_is_known_by_its_name_wherever_its_code_lives(app):
     """A message queued by one release names the task as the next release's workers know it: by
     "conference.tasks.<function name>", not by the module the function happens to be in."""
-    import importlib
-    import pkgutil
-
-    import conference
-    from huey.api import TaskWrapper
-
     wrappers = {}
     for module in pkgutil.walk_packages(conference.__path__, "conference."):
         for value in vars(importlib.import_module(module.name)).values():
